@@ -1,14 +1,18 @@
 import { Command } from 'commander';
 import { formatErrorForHumans } from './formatError.ts';
+import { stackCommand } from './commands/stack.ts';
 
 // The CLI is the imperative shell: it wires the modules together and is the only place
 // that formats errors for humans. Each command group lives in ./commands/<group>.ts and
 // exports one function that builds its commander Command.
 const program = new Command('lambdalake')
-  .description('Lambda Architecture control plane: Flink SQL metrics on Iceberg + Kafka, one union view')
+  .description(
+    'Lambda Architecture control plane: Flink SQL metrics on Iceberg + Kafka, one union view',
+  )
   .showHelpAfterError();
 
 // command registrations (one line each)
+program.addCommand(stackCommand());
 
 try {
   await program.parseAsync(process.argv);

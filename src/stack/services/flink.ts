@@ -1,0 +1,170 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { runTool } from '../artifacts/run.ts';
+import type { StackContext } from '../stackContext.ts';
+import {
+  flinkConfigYaml,
+  flinkLog4jProperties,
+  parseBashJavaUtilsOutput,
+  checkpointsPath,
+} from './flinkConfig.ts';
+import { httpHealth } from './httpHealth.ts';
+import {
+  serviceMarker,
+  type LaunchSpec,
+  type ServiceDefinition,
+  type ServiceName,
+} from './serviceDefinition.ts';
+
+function flinkConfDir(ctx: StackContext): string {
+  return join(ctx.layout.conf, 'flink');
+}
+
+function flinkClasspath(ctx: StackContext, extra: string[] = []): string {
+  return [`${ctx.artifacts.flinkLib}/*`, `${ctx.artifacts.flinkConnectorsLib}/*`, ...extra].join(
+    ':',
+  );
+}
+
+async function writeFlinkConf(ctx: StackContext): Promise<string> {
+  const dir = flinkConfDir(ctx);
+  await mkdir(dir, { recursive: true });
+  await mkdir(checkpointsPath(ctx), { recursive: true });
+  await writeFile(join(dir, 'config.yaml'), flinkConfigYaml(ctx));
+  await writeFile(join(dir, 'log4j.properties'), flinkLog4jProperties());
+  return dir;
+}
+
+/** Launches a Flink JVM with the memory flags Flink's own start scripts would compute. */
+async function flinkLaunch(
+  ctx: StackContext,
+  name: ServiceName,
+  resourceCommand: 'GET_JM_RESOURCE_PARAMS' | 'GET_TM_RESOURCE_PARAMS',
+  mainClass: string,
+): Promise<LaunchSpec> {
+  const confDir = await writeFlinkConf(ctx);
+  const output = await runTool(
+    ctx.java,
+    [
+      '-cp',
+      `${ctx.artifacts.flinkBashJavaUtilsJar}:${flinkClasspath(ctx)}`,
+      'org.apache.flink.runtime.util.bash.BashJavaUtils',
+      resourceCommand,
+      '--configDir',
+      confDir,
+    ],
+    ctx.layout.run,
+  );
+  const { jvmArgs, dynamicArgs } = parseBashJavaUtilsOutput(output);
+  return {
+    command: ctx.java,
+    args: [
+      serviceMarker(ctx.layout.run, name),
+      ...jvmArgs,
+      `-Dlog.file=${join(ctx.layout.logs, `${name}.log`)}`,
+      `-Dlog4j.configurationFile=file:${join(confDir, 'log4j.properties')}`,
+      '-cp',
+      flinkClasspath(ctx),
+      mainClass,
+      '--configDir',
+      confDir,
+      ...dynamicArgs,
+    ],
+    env: {},
+    cwd: ctx.layout.run,
+  };
+}
+
+export function flinkJobManagerService(ctx: StackContext): ServiceDefinition {
+  const url = `http://127.0.0.1:${ctx.ports.flinkRest}`;
+  return {
+    name: 'flink-jobmanager',
+    host: '127.0.0.1',
+    port: ctx.ports.flinkRest,
+    url,
+    startTimeoutMs: 90_000,
+    prepare: () =>
+      flinkLaunch(
+        ctx,
+        'flink-jobmanager',
+        'GET_JM_RESOURCE_PARAMS',
+        'org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint',
+      ),
+    health: () =>
+      httpHealth(`${url}/overview`, (body) => ({
+        healthy: true,
+        detail: `Flink ${(body as { 'flink-version'?: string })['flink-version'] ?? '?'}`,
+      })),
+  };
+}
+
+export function flinkTaskManagerService(ctx: StackContext): ServiceDefinition {
+  const url = `http://127.0.0.1:${ctx.ports.flinkRest}`;
+  return {
+    name: 'flink-taskmanager',
+    host: '127.0.0.1',
+    port: ctx.ports.flinkRest,
+    url: `${url}/taskmanagers`,
+    startTimeoutMs: 90_000,
+    prepare: () =>
+      flinkLaunch(
+        ctx,
+        'flink-taskmanager',
+        'GET_TM_RESOURCE_PARAMS',
+        'org.apache.flink.runtime.taskexecutor.TaskManagerRunner',
+      ),
+    // The TaskManager has no endpoint of its own: it is healthy once registered with the JobManager.
+    health: () =>
+      httpHealth(`${url}/overview`, (body) => {
+        const overview = body as {
+          taskmanagers?: number;
+          'slots-total'?: number;
+          'slots-available'?: number;
+        };
+        const registered = (overview.taskmanagers ?? 0) > 0;
+        return {
+          healthy: registered,
+          detail: registered
+            ? `${overview['slots-available']}/${overview['slots-total']} slots free`
+            : 'no TaskManager registered with the JobManager',
+        };
+      }),
+  };
+}
+
+export function flinkSqlGatewayService(ctx: StackContext): ServiceDefinition {
+  const url = `http://127.0.0.1:${ctx.ports.sqlGateway}`;
+  return {
+    name: 'flink-sql-gateway',
+    host: '127.0.0.1',
+    port: ctx.ports.sqlGateway,
+    url,
+    startTimeoutMs: 90_000,
+    async prepare() {
+      const confDir = await writeFlinkConf(ctx);
+      return {
+        command: ctx.java,
+        args: [
+          serviceMarker(ctx.layout.run, 'flink-sql-gateway'),
+          `-Xms${ctx.heaps.sqlGateway}`,
+          `-Xmx${ctx.heaps.sqlGateway}`,
+          `-Dlog.file=${join(ctx.layout.logs, 'flink-sql-gateway.log')}`,
+          `-Dlog4j.configurationFile=file:${join(confDir, 'log4j.properties')}`,
+          '-cp',
+          flinkClasspath(ctx, [`${ctx.artifacts.flinkSqlGatewayLib}/*`]),
+          'org.apache.flink.table.gateway.SqlGateway',
+          '--configDir',
+          confDir,
+        ],
+        // The gateway reads FLINK_CONF_DIR to find the cluster (rest.address/rest.port) it submits to.
+        env: { FLINK_CONF_DIR: confDir },
+        cwd: ctx.layout.run,
+      };
+    },
+    health: () =>
+      httpHealth(`${url}/v1/info`, (body) => ({
+        healthy: true,
+        detail: `${(body as { version?: string }).version ?? '?'}`,
+      })),
+  };
+}

@@ -1,0 +1,41 @@
+/** Names of the local stack's processes, in start order. */
+export const SERVICE_NAMES = [
+  'kafka',
+  'iceberg-catalog',
+  'flink-jobmanager',
+  'flink-taskmanager',
+  'flink-sql-gateway',
+  'serving',
+] as const;
+export type ServiceName = (typeof SERVICE_NAMES)[number];
+
+export interface HealthResult {
+  healthy: boolean;
+  detail: string;
+}
+
+/** The process to spawn for a service. */
+export interface LaunchSpec {
+  command: string;
+  args: string[];
+  env: Record<string, string>;
+  cwd: string;
+}
+
+/** Everything needed to start, find and check one service; built by a pure function per service. */
+export interface ServiceDefinition {
+  name: ServiceName;
+  url: string;
+  host: string;
+  port: number;
+  /** Writes configs and one-time state (e.g. formats Kafka storage), safe to run again; returns how to launch. */
+  prepare(): Promise<LaunchSpec>;
+  health(): Promise<HealthResult>;
+  /** How long a fresh start may take before the stack gives up on it. */
+  startTimeoutMs: number;
+}
+
+/** The JVM flag every service process carries, so a pid is only trusted if it is still ours. */
+export function serviceMarker(runDir: string, name: ServiceName): string {
+  return `-Dlambdalake.service=${name}@${runDir}`;
+}

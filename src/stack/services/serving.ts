@@ -1,0 +1,35 @@
+import { join } from 'node:path';
+import type { StackContext } from '../stackContext.ts';
+import { postgresHealth } from './postgresHealth.ts';
+import { serviceMarker, type ServiceDefinition } from './serviceDefinition.ts';
+
+/** lambdalake's serving endpoint (Postgres wire + HTTP), a Node process run through tsx. */
+export function servingService(ctx: StackContext): ServiceDefinition {
+  return {
+    name: 'serving',
+    host: '127.0.0.1',
+    port: ctx.ports.servingPostgres,
+    url: `postgres://127.0.0.1:${ctx.ports.servingPostgres}/lambdalake`,
+    startTimeoutMs: 60_000,
+    async prepare() {
+      return {
+        command: ctx.node,
+        // The marker is a Node flag that changes nothing, placed so /proc/<pid>/cmdline carries it.
+        args: [
+          '--import',
+          'tsx',
+          join(ctx.repoRoot, 'src', 'serving', 'main.ts'),
+          serviceMarker(ctx.layout.run, 'serving'),
+        ],
+        env: {
+          LAMBDALAKE_PG_PORT: String(ctx.ports.servingPostgres),
+          LAMBDALAKE_HTTP_PORT: String(ctx.ports.servingHttp),
+          LAMBDALAKE_ICEBERG_URL: `http://127.0.0.1:${ctx.ports.icebergCatalog}`,
+          LAMBDALAKE_KAFKA_BROKERS: `127.0.0.1:${ctx.ports.kafka}`,
+        },
+        cwd: ctx.repoRoot,
+      };
+    },
+    health: () => postgresHealth('127.0.0.1', ctx.ports.servingPostgres),
+  };
+}

@@ -1,0 +1,260 @@
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { artifactPaths, resolveArtifacts } from './artifacts/resolveArtifacts.ts';
+import type { StackEndpoints } from './endpoints.ts';
+import { lastLines, ServiceStartError, StackError } from './errors.ts';
+import { resolveLayout } from './layout.ts';
+import { resolvePorts } from './ports.ts';
+import {
+  isOurProcess,
+  residentMemoryMiB,
+  sleep,
+  spawnDetached,
+  stopProcessGroup,
+} from './processes.ts';
+import type { ProgressReporter } from './progress.ts';
+import { findMarkedProcesses } from './processScan.ts';
+import {
+  flinkJobManagerService,
+  flinkSqlGatewayService,
+  flinkTaskManagerService,
+} from './services/flink.ts';
+import { checkpointsPath } from './services/flinkConfig.ts';
+import { icebergCatalogService, warehousePath } from './services/icebergCatalog.ts';
+import { kafkaService } from './services/kafka.ts';
+import { servingService } from './services/serving.ts';
+import {
+  serviceMarker,
+  type ServiceDefinition,
+  type ServiceName,
+} from './services/serviceDefinition.ts';
+import { DEFAULT_HEAPS, type StackContext } from './stackContext.ts';
+import { readStackState, writeStackState, type StackState } from './stateFile.ts';
+import { readFile } from 'node:fs/promises';
+
+const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+export interface StackOptions {
+  env?: NodeJS.ProcessEnv;
+  /** Leave the serving endpoint out (e.g. before it exists, or for tests that start their own). */
+  withoutServing?: boolean;
+}
+
+/** The stack's context from the environment; artifact paths are computed, not downloaded. */
+export function stackContext(options: StackOptions = {}): StackContext {
+  const env = options.env ?? process.env;
+  const layout = resolveLayout(env);
+  return {
+    layout,
+    ports: resolvePorts(env),
+    artifacts: artifactPaths(layout.cache),
+    heaps: DEFAULT_HEAPS,
+    taskSlots: Number(env.LAMBDALAKE_TASK_SLOTS ?? 16),
+    java: env.JAVA_HOME ? join(env.JAVA_HOME, 'bin', 'java') : 'java',
+    node: process.execPath,
+    repoRoot: REPO_ROOT,
+  };
+}
+
+/** Start groups: services within a group start together; a group waits for the previous one. */
+function serviceGroups(ctx: StackContext, options: StackOptions): ServiceDefinition[][] {
+  const groups = [
+    [kafkaService(ctx), icebergCatalogService(ctx), flinkJobManagerService(ctx)],
+    [flinkTaskManagerService(ctx), flinkSqlGatewayService(ctx)],
+  ];
+  const servingEntry = join(ctx.repoRoot, 'src', 'serving', 'main.ts');
+  if (!options.withoutServing && existsSync(servingEntry)) groups.push([servingService(ctx)]);
+  return groups;
+}
+
+export function stackEndpointsOf(ctx: StackContext): StackEndpoints {
+  return {
+    kafkaBrokers: [`127.0.0.1:${ctx.ports.kafka}`],
+    flinkRestUrl: `http://127.0.0.1:${ctx.ports.flinkRest}`,
+    sqlGatewayUrl: `http://127.0.0.1:${ctx.ports.sqlGateway}`,
+    icebergCatalogUrl: `http://127.0.0.1:${ctx.ports.icebergCatalog}`,
+    warehouseUri: pathToFileURL(warehousePath(ctx)).href,
+    warehousePath: warehousePath(ctx),
+    checkpointsUri: pathToFileURL(checkpointsPath(ctx)).href,
+  };
+}
+
+export interface ServiceStatus {
+  name: ServiceName;
+  url: string;
+  host: string;
+  port: number;
+  pid: number | null;
+  /** running: our process is alive; crashed: we started it and it is gone; stopped: never started. */
+  state: 'running' | 'crashed' | 'stopped';
+  healthy: boolean;
+  detail: string;
+  rssMiB: number | null;
+  logFile: string;
+}
+
+/** Status of every service: process liveness from the pid file, health from each service's own API. */
+export async function stackStatus(options: StackOptions = {}): Promise<ServiceStatus[]> {
+  const ctx = stackContext(options);
+  const state = await readStackState(ctx.layout.run);
+  const services = serviceGroups(ctx, options).flat();
+  return Promise.all(services.map((service) => serviceStatus(ctx, service, state)));
+}
+
+async function serviceStatus(
+  ctx: StackContext,
+  service: ServiceDefinition,
+  state: StackState,
+): Promise<ServiceStatus> {
+  const started = state[service.name];
+  const alive = started ? await isOurProcess(started.pid, started.marker) : false;
+  const health = alive
+    ? await service.health()
+    : { healthy: false, detail: started ? 'process exited' : 'not started' };
+  return {
+    name: service.name,
+    url: service.url,
+    host: service.host,
+    port: service.port,
+    pid: alive && started ? started.pid : null,
+    state: alive ? 'running' : started ? 'crashed' : 'stopped',
+    healthy: health.healthy,
+    detail: health.detail,
+    rssMiB: alive && started ? ((await residentMemoryMiB(started.pid)) ?? null) : null,
+    logFile: started?.logFile ?? logFileOf(ctx, service.name),
+  };
+}
+
+function logFileOf(ctx: StackContext, name: ServiceName): string {
+  return join(ctx.layout.logs, `${name}.out`);
+}
+
+/**
+ * Brings the stack up: resolves artifacts, then starts what is not already running and healthy,
+ * waiting for each service's health check. Running it on a running stack starts nothing.
+ */
+export async function stackUp(
+  progress: ProgressReporter,
+  options: StackOptions = {},
+): Promise<{ started: ServiceName[]; endpoints: StackEndpoints }> {
+  const ctx = stackContext(options);
+  for (const dir of [ctx.layout.logs, ctx.layout.data, ctx.layout.conf])
+    await mkdir(dir, { recursive: true });
+  ctx.artifacts = await resolveArtifacts(ctx.layout.cache, progress);
+  const state = await readStackState(ctx.layout.run);
+  const started: ServiceName[] = [];
+  let saving = Promise.resolve();
+  const save = () => (saving = saving.then(() => writeStackState(ctx.layout.run, state)));
+  for (const group of serviceGroups(ctx, options)) {
+    await Promise.all(
+      group.map(async (service) => {
+        const previous = state[service.name];
+        if (previous && (await isOurProcess(previous.pid, previous.marker))) {
+          await progress.step(
+            `${service.name} already running (pid ${previous.pid}); checking health`,
+            () => waitHealthy(service, previous.logFile),
+          );
+          return;
+        }
+        await progress.step(`starting ${service.name} on ${service.url}`, async () => {
+          await assertPortFree(service);
+          const launch = await service.prepare();
+          const logFile = logFileOf(ctx, service.name);
+          const pid = spawnDetached(launch, logFile);
+          state[service.name] = {
+            pid,
+            marker: serviceMarker(ctx.layout.run, service.name),
+            startedAt: new Date().toISOString(),
+            logFile,
+          };
+          await save();
+          started.push(service.name);
+          await waitHealthy(service, logFile, pid);
+        });
+      }),
+    );
+  }
+  await saving;
+  return { started, endpoints: stackEndpointsOf(ctx) };
+}
+
+async function waitHealthy(
+  service: ServiceDefinition,
+  logFile: string,
+  pid?: number,
+): Promise<void> {
+  const deadline = Date.now() + service.startTimeoutMs;
+  let last = { healthy: false, detail: 'not checked' };
+  while (Date.now() < deadline) {
+    last = await service.health();
+    if (last.healthy) return;
+    if (pid !== undefined && !isAlive(pid)) {
+      throw new ServiceStartError(service.name, logFile, 'the process exited', await tail(logFile));
+    }
+    await sleep(500);
+  }
+  throw new ServiceStartError(
+    service.name,
+    logFile,
+    `no healthy answer within ${service.startTimeoutMs / 1000}s (${last.detail})`,
+    await tail(logFile),
+  );
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function tail(file: string): Promise<string> {
+  try {
+    return lastLines(await readFile(file, 'utf8'), 20);
+  } catch {
+    return '(no log yet)';
+  }
+}
+
+async function assertPortFree(service: ServiceDefinition): Promise<void> {
+  const health = await service.health();
+  if (service.name !== 'flink-taskmanager' && health.healthy) {
+    throw new StackError(
+      `port ${service.port} already answers as ${service.name} but not as a process this stack started; stop it or set another port (see README, "Ports")`,
+      false,
+    );
+  }
+}
+
+/** Stops every process this stack started (by pid and by marker, in reverse start order). */
+export async function stackDown(
+  progress: ProgressReporter,
+  options: StackOptions = {},
+): Promise<ServiceName[]> {
+  const ctx = stackContext({ ...options, withoutServing: false });
+  const state = await readStackState(ctx.layout.run);
+  const stopped: ServiceName[] = [];
+  const order = serviceGroups(ctx, { ...options, withoutServing: false })
+    .flat()
+    .map((s) => s.name)
+    .reverse();
+  for (const name of order) {
+    const marker = serviceMarker(ctx.layout.run, name);
+    const pids = new Set<number>(await findMarkedProcesses(marker));
+    const recorded = state[name];
+    if (recorded) pids.add(recorded.pid);
+    for (const pid of pids) {
+      const outcome = await progress.step(`stopping ${name} (pid ${pid})`, () =>
+        stopProcessGroup(pid, marker),
+      );
+      if (outcome !== 'absent') stopped.push(name);
+    }
+    delete state[name];
+    await writeStackState(ctx.layout.run, state);
+  }
+  return stopped;
+}

@@ -1,0 +1,35 @@
+import type { ResolvedArtifacts } from './artifacts/resolveArtifacts.ts';
+import type { StackLayout } from './layout.ts';
+import type { StackPorts } from './ports.ts';
+
+/** JVM heap sizes, modest on purpose: the whole stack shares a 2-core laptop-sized machine. */
+export interface StackHeaps {
+  kafka: string;
+  icebergCatalog: string;
+  sqlGateway: string;
+  /** Flink sizes its JobManager and TaskManager from total process memory, not a heap flag. */
+  jobManagerProcess: string;
+  taskManagerProcess: string;
+}
+
+export const DEFAULT_HEAPS: StackHeaps = {
+  kafka: '512m',
+  icebergCatalog: '384m',
+  sqlGateway: '384m',
+  jobManagerProcess: '1024m',
+  taskManagerProcess: '2560m',
+};
+
+/** What every service definition is built from. */
+export interface StackContext {
+  layout: StackLayout;
+  ports: StackPorts;
+  artifacts: ResolvedArtifacts;
+  heaps: StackHeaps;
+  /** Slots of the one TaskManager: an ingestion job per source, a speed job per metric, batch jobs. */
+  taskSlots: number;
+  java: string;
+  /** Node binary and repo root, to start the serving endpoint. */
+  node: string;
+  repoRoot: string;
+}
