@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { runTool } from '../artifacts/run.ts';
 import type { StackContext } from '../stackContext.ts';
 import {
+  FLINK_JDK17_MODULE_FLAGS,
   flinkConfigYaml,
   flinkLog4jProperties,
   parseBashJavaUtilsOutput,
@@ -61,6 +62,7 @@ async function flinkLaunch(
     args: [
       serviceMarker(ctx.layout.run, name),
       ...jvmArgs,
+      ...FLINK_JDK17_MODULE_FLAGS,
       `-Dlog.file=${join(ctx.layout.logs, `${name}.log`)}`,
       `-Dlog4j.configurationFile=file:${join(confDir, 'log4j.properties')}`,
       '-cp',
@@ -148,6 +150,7 @@ export function flinkSqlGatewayService(ctx: StackContext): ServiceDefinition {
           serviceMarker(ctx.layout.run, 'flink-sql-gateway'),
           `-Xms${ctx.heaps.sqlGateway}`,
           `-Xmx${ctx.heaps.sqlGateway}`,
+          ...FLINK_JDK17_MODULE_FLAGS,
           `-Dlog.file=${join(ctx.layout.logs, 'flink-sql-gateway.log')}`,
           `-Dlog4j.configurationFile=file:${join(confDir, 'log4j.properties')}`,
           '-cp',

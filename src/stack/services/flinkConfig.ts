@@ -72,6 +72,33 @@ export function flinkLog4jProperties(): string {
 }
 
 /**
+ * JDK 17 module flags Flink's start scripts pass to every Flink JVM (config key
+ * env.java.default-opts.all). Without them Kryo fails at runtime on e.g. java.nio.ByteBuffer
+ * ("module java.base does not opens java.nio"), so bare `java` launches must add them too.
+ */
+export const FLINK_JDK17_MODULE_FLAGS: readonly string[] = [
+  ...['java.base/sun.net.util', 'java.rmi/sun.rmi.registry', 'java.security.jgss/sun.security.krb5']
+    .concat(
+      ['api', 'file', 'parser', 'tree', 'util'].map((p) => `jdk.compiler/com.sun.tools.javac.${p}`),
+    )
+    .map((pkg) => `--add-exports=${pkg}=ALL-UNNAMED`),
+  ...[
+    'java.lang',
+    'java.net',
+    'java.io',
+    'java.nio',
+    'sun.nio.ch',
+    'java.lang.reflect',
+    'java.text',
+    'java.time',
+    'java.util',
+    'java.util.concurrent',
+    'java.util.concurrent.atomic',
+    'java.util.concurrent.locks',
+  ].map((pkg) => `--add-opens=java.base/${pkg}=ALL-UNNAMED`),
+];
+
+/**
  * Parses Flink's BashJavaUtils output: the line after each BASH_JAVA_UTILS_EXEC_RESULT: marker.
  * The first result holds JVM flags (-Xmx...), the second the dynamic properties (-D key=value ...).
  */
