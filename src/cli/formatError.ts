@@ -11,6 +11,7 @@ export function formatErrorForHumans(error: unknown): string {
       break;
     }
   }
-  if (process.env.LAMBDALAKE_DEBUG && error instanceof Error && error.stack) lines.push(error.stack);
+  if (process.env.LAMBDALAKE_DEBUG && error instanceof Error && error.stack)
+    lines.push(error.stack);
   return lines.join('\n');
 }

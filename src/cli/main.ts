@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { formatErrorForHumans } from './formatError.ts';
 import { stackCommand } from './commands/stack.ts';
+import { demoCommand } from './commands/demo.ts';
 
 // The CLI is the imperative shell: it wires the modules together and is the only place
 // that formats errors for humans. Each command group lives in ./commands/<group>.ts and
@@ -13,6 +14,7 @@ const program = new Command('lambdalake')
 
 // command registrations (one line each)
 program.addCommand(stackCommand());
+program.addCommand(demoCommand());
 
 try {
   await program.parseAsync(process.argv);
