@@ -1,0 +1,97 @@
+/**
+ * The batch cycle of DESIGN §5 as data: its states and the only transitions allowed between them.
+ * A run's state is persisted in the batch view table's properties after every step, so a command
+ * killed at any point resumes from the last recorded state when run again.
+ */
+export const BATCH_CYCLE_STATES = [
+  'choose-cutover',
+  'wait-ingestion',
+  'run-batch',
+  'validate',
+  'publish',
+  'register',
+  'done',
+  'failed',
+  'conflict',
+] as const;
+export type BatchCycleState = (typeof BATCH_CYCLE_STATES)[number];
+
+export const BATCH_CYCLE_TRANSITIONS: Readonly<Record<BatchCycleState, readonly BatchCycleState[]>> = {
+  // T0 is taken and the log-end offsets at T0 recorded; C = floor_to_grain(T0 − lateness).
+  'choose-cutover': ['wait-ingestion', 'failed'],
+  // Until the ingestion job's committed offsets reach the offsets taken at T0.
+  'wait-ingestion': ['run-batch', 'failed'],
+  // The batch script runs in batch mode; the job id is recorded so a resumed run waits for it.
+  'run-batch': ['validate', 'failed'],
+  // Row count and the metric's quality checks, on the snapshot the job wrote.
+  validate: ['publish', 'failed'],
+  // The guarded commit; losing the race ends in 'conflict' and changes nothing.
+  publish: ['register', 'conflict', 'failed'],
+  // The serving endpoint's union view now pins (S, C); it evicts speed rows < C after switching.
+  register: ['done', 'failed'],
+  done: [],
+  failed: [],
+  conflict: [],
+};
+
+export const TERMINAL_STATES: ReadonlySet<BatchCycleState> = new Set(['done', 'failed', 'conflict']);
+
+export class IllegalTransitionError extends Error {
+  constructor(from: BatchCycleState, to: BatchCycleState) {
+    super(`batch cycle cannot go from '${from}' to '${to}'; allowed: ${BATCH_CYCLE_TRANSITIONS[from].join(', ') || 'none (terminal)'}`);
+    this.name = 'IllegalTransitionError';
+  }
+}
+
+/** Checks one step against the table above. */
+export function assertTransition(from: BatchCycleState, to: BatchCycleState): void {
+  if (!BATCH_CYCLE_TRANSITIONS[from].includes(to)) throw new IllegalTransitionError(from, to);
+}
+
+/** Everything a run has learned so far; each step adds its part. */
+export interface BatchRunRecord {
+  runId: string;
+  metric: string;
+  version: string;
+  state: BatchCycleState;
+  startedAt: string;
+  updatedAt: string;
+  t0?: string;
+  cutover?: string;
+  /** Log-end offsets of the source topic at T0, "partition:offset" joined by commas. */
+  offsetsAtT0?: string;
+  jobId?: string;
+  masterSnapshotId?: string;
+  snapshotId?: string;
+  rowCount?: string;
+  jobDurationMs?: string;
+  error?: string;
+}
+
+const RUN_PREFIX = 'lambdalake.run.';
+
+/** The run record as table properties (flat strings), written with each transition. */
+export function runRecordProperties(record: BatchRunRecord): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(record)) {
+    if (value !== undefined) out[RUN_PREFIX + key] = String(value);
+  }
+  return out;
+}
+
+/** Reads a run record back from table properties; null when there is none. */
+export function readRunRecord(properties: Record<string, string>): BatchRunRecord | null {
+  const entries = Object.entries(properties)
+    .filter(([key]) => key.startsWith(RUN_PREFIX))
+    .map(([key, value]) => [key.slice(RUN_PREFIX.length), value]);
+  if (entries.length === 0) return null;
+  const record = Object.fromEntries(entries) as unknown as BatchRunRecord;
+  if (!record.runId || !(BATCH_CYCLE_STATES as readonly string[]).includes(record.state)) return null;
+  return record;
+}
+
+/** Property keys of a record that the next record does not set, to remove them in the same commit. */
+export function staleRunKeys(previous: Record<string, string>, next: BatchRunRecord): string[] {
+  const fresh = runRecordProperties(next);
+  return Object.keys(previous).filter((key) => key.startsWith(RUN_PREFIX) && !(key in fresh));
+}
