@@ -1,0 +1,78 @@
+import type { Admin } from 'kafkajs';
+
+/** Offsets per partition of one topic, as exact decimal strings (Kafka offsets are int64). */
+export type PartitionOffsets = Record<number, string>;
+
+/** Log-end offsets of `topic` right now: the "T0" side of the cutover protocol. */
+export async function logEndOffsets(admin: Admin, topic: string): Promise<PartitionOffsets> {
+  const offsets = await admin.fetchTopicOffsets(topic);
+  return Object.fromEntries(offsets.map((p) => [p.partition, p.high]));
+}
+
+/** Offsets the ingestion job committed for its consumer group (Flink commits them on each checkpoint). */
+export async function committedOffsets(admin: Admin, groupId: string, topic: string): Promise<PartitionOffsets> {
+  const [entry] = await admin.fetchOffsets({ groupId, topics: [topic] });
+  return Object.fromEntries((entry?.partitions ?? []).map((p) => [p.partition, p.offset]));
+}
+
+/**
+ * True when every partition's committed offset has reached the target. An empty partition
+ * (target 0) is reached even if nothing was ever committed (-1).
+ */
+export function offsetsReached(committed: PartitionOffsets, target: PartitionOffsets): boolean {
+  return Object.entries(target).every(([partition, end]) => {
+    if (BigInt(end) === 0n) return true;
+    const at = committed[Number(partition)];
+    return at !== undefined && BigInt(at) >= BigInt(end);
+  });
+}
+
+/** "0:200,1:37": how a run record stores offsets, readable in table properties. */
+export function formatOffsets(offsets: PartitionOffsets): string {
+  return Object.entries(offsets)
+    .map(([p, o]) => `${p}:${o}`)
+    .join(',');
+}
+
+export function parseOffsets(text: string): PartitionOffsets {
+  if (text.trim() === '') return {};
+  return Object.fromEntries(
+    text.split(',').map((pair) => {
+      const [p, o] = pair.split(':');
+      if (p === undefined || o === undefined || !/^\d+$/.test(p) || !/^-?\d+$/.test(o)) {
+        throw new Error(`bad offsets '${text}': expected partition:offset pairs joined by commas`);
+      }
+      return [Number(p), o];
+    }),
+  );
+}
+
+export class IngestionLagError extends Error {
+  readonly retriable = true;
+  constructor(topic: string, groupId: string, committed: PartitionOffsets, target: PartitionOffsets, waitedMs: number) {
+    super(
+      `ingestion of '${topic}' (consumer group '${groupId}') has not reached the offsets taken at T0 after ${waitedMs} ms: ` +
+        `committed ${formatOffsets(committed) || 'nothing'}, needed ${formatOffsets(target)}. Is the ingestion job running and checkpointing?`,
+    );
+    this.name = 'IngestionLagError';
+  }
+}
+
+/** Waits (bounded) until the ingestion job's committed offsets reach `target`. */
+export async function waitForIngestion(
+  admin: Admin,
+  groupId: string,
+  topic: string,
+  target: PartitionOffsets,
+  options: { timeoutMs: number; pollMs?: number; onPoll?: (committed: PartitionOffsets) => void },
+): Promise<void> {
+  const started = Date.now();
+  let committed: PartitionOffsets = {};
+  while (Date.now() - started < options.timeoutMs) {
+    committed = await committedOffsets(admin, groupId, topic);
+    options.onPoll?.(committed);
+    if (offsetsReached(committed, target)) return;
+    await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 500));
+  }
+  throw new IngestionLagError(topic, groupId, committed, target, Date.now() - started);
+}
