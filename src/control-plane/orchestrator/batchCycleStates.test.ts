@@ -11,12 +11,23 @@ import {
 } from './batchCycleStates.ts';
 
 test('the happy path is a chain of allowed transitions from choose-cutover to done', () => {
-  const path = ['choose-cutover', 'wait-ingestion', 'run-batch', 'validate', 'publish', 'register', 'done'] as const;
-  for (let i = 1; i < path.length; i++) expect(() => assertTransition(path[i - 1]!, path[i]!)).not.toThrow();
+  const path = [
+    'choose-cutover',
+    'wait-ingestion',
+    'run-batch',
+    'validate',
+    'publish',
+    'register',
+    'done',
+  ] as const;
+  for (let i = 1; i < path.length; i++)
+    expect(() => assertTransition(path[i - 1]!, path[i]!)).not.toThrow();
 });
 
 test('skipping validation or leaving a terminal state is refused with what is allowed', () => {
-  expect(() => assertTransition('run-batch', 'publish')).toThrow("batch cycle cannot go from 'run-batch' to 'publish'; allowed: validate, failed");
+  expect(() => assertTransition('run-batch', 'publish')).toThrow(
+    "batch cycle cannot go from 'run-batch' to 'publish'; allowed: validate, failed",
+  );
   expect(() => assertTransition('done', 'publish')).toThrow('allowed: none (terminal)');
 });
 
@@ -42,7 +53,16 @@ test('a run record round-trips through table properties and stale keys are found
   const props = runRecordProperties(record);
   expect(props['lambdalake.run.state']).toBe('run-batch');
   expect(readRunRecord({ ...props, unrelated: 'x' })).toEqual(record);
-  const next: BatchRunRecord = { ...record, runId: 'r2', state: 'choose-cutover', jobId: undefined, cutover: undefined };
-  expect(staleRunKeys(props, next).sort()).toEqual(['lambdalake.run.cutover', 'lambdalake.run.jobId']);
+  const next: BatchRunRecord = {
+    ...record,
+    runId: 'r2',
+    state: 'choose-cutover',
+    jobId: undefined,
+    cutover: undefined,
+  };
+  expect(staleRunKeys(props, next).sort()).toEqual([
+    'lambdalake.run.cutover',
+    'lambdalake.run.jobId',
+  ]);
   expect(readRunRecord({})).toBeNull();
 });

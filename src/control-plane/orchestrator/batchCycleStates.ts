@@ -16,7 +16,9 @@ export const BATCH_CYCLE_STATES = [
 ] as const;
 export type BatchCycleState = (typeof BATCH_CYCLE_STATES)[number];
 
-export const BATCH_CYCLE_TRANSITIONS: Readonly<Record<BatchCycleState, readonly BatchCycleState[]>> = {
+export const BATCH_CYCLE_TRANSITIONS: Readonly<
+  Record<BatchCycleState, readonly BatchCycleState[]>
+> = {
   // T0 is taken and the log-end offsets at T0 recorded; C = floor_to_grain(T0 − lateness).
   'choose-cutover': ['wait-ingestion', 'failed'],
   // Until the ingestion job's committed offsets reach the offsets taken at T0.
@@ -34,11 +36,17 @@ export const BATCH_CYCLE_TRANSITIONS: Readonly<Record<BatchCycleState, readonly 
   conflict: [],
 };
 
-export const TERMINAL_STATES: ReadonlySet<BatchCycleState> = new Set(['done', 'failed', 'conflict']);
+export const TERMINAL_STATES: ReadonlySet<BatchCycleState> = new Set([
+  'done',
+  'failed',
+  'conflict',
+]);
 
 export class IllegalTransitionError extends Error {
   constructor(from: BatchCycleState, to: BatchCycleState) {
-    super(`batch cycle cannot go from '${from}' to '${to}'; allowed: ${BATCH_CYCLE_TRANSITIONS[from].join(', ') || 'none (terminal)'}`);
+    super(
+      `batch cycle cannot go from '${from}' to '${to}'; allowed: ${BATCH_CYCLE_TRANSITIONS[from].join(', ') || 'none (terminal)'}`,
+    );
     this.name = 'IllegalTransitionError';
   }
 }
@@ -86,7 +94,8 @@ export function readRunRecord(properties: Record<string, string>): BatchRunRecor
     .map(([key, value]) => [key.slice(RUN_PREFIX.length), value]);
   if (entries.length === 0) return null;
   const record = Object.fromEntries(entries) as unknown as BatchRunRecord;
-  if (!record.runId || !(BATCH_CYCLE_STATES as readonly string[]).includes(record.state)) return null;
+  if (!record.runId || !(BATCH_CYCLE_STATES as readonly string[]).includes(record.state))
+    return null;
   return record;
 }
 

@@ -9,16 +9,24 @@ test('the cutover is T0 minus lateness, floored to the grain', () => {
   expect(chooseCutover(t0, 10 * 60_000, HOUR).toISOString()).toBe('2026-11-24T21:00:00.000Z');
   expect(chooseCutover(t0, 45 * 60_000, HOUR).toISOString()).toBe('2026-11-24T20:00:00.000Z');
   expect(chooseCutover(t0, 0, DAY).toISOString()).toBe('2026-11-24T00:00:00.000Z');
-  expect(chooseCutover(new Date('2026-11-24T00:30:00Z'), HOUR, DAY).toISOString()).toBe('2026-11-23T00:00:00.000Z');
+  expect(chooseCutover(new Date('2026-11-24T00:30:00Z'), HOUR, DAY).toISOString()).toBe(
+    '2026-11-23T00:00:00.000Z',
+  );
 });
 
 test('an instant on a grain boundary is its own floor', () => {
-  expect(chooseCutover(new Date('2026-11-24T21:00:00Z'), 0, HOUR).toISOString()).toBe('2026-11-24T21:00:00.000Z');
+  expect(chooseCutover(new Date('2026-11-24T21:00:00Z'), 0, HOUR).toISOString()).toBe(
+    '2026-11-24T21:00:00.000Z',
+  );
 });
 
 test('bad grain or lateness is refused with the value', () => {
-  expect(() => chooseCutover(new Date(), 0, 0)).toThrow('grain must be a positive duration, got 0 ms');
-  expect(() => chooseCutover(new Date(), -1, HOUR)).toThrow('lateness must not be negative, got -1 ms');
+  expect(() => chooseCutover(new Date(), 0, 0)).toThrow(
+    'grain must be a positive duration, got 0 ms',
+  );
+  expect(() => chooseCutover(new Date(), -1, HOUR)).toThrow(
+    'lateness must not be negative, got -1 ms',
+  );
 });
 
 test('timestamps print as Flink SQL literals in UTC', () => {

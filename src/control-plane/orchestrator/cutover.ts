@@ -5,7 +5,8 @@
  */
 export function chooseCutover(t0: Date, latenessMs: number, grainMs: number): Date {
   if (!(grainMs > 0)) throw new RangeError(`grain must be a positive duration, got ${grainMs} ms`);
-  if (!(latenessMs >= 0)) throw new RangeError(`lateness must not be negative, got ${latenessMs} ms`);
+  if (!(latenessMs >= 0))
+    throw new RangeError(`lateness must not be negative, got ${latenessMs} ms`);
   const shifted = t0.getTime() - latenessMs;
   return new Date(Math.floor(shifted / grainMs) * grainMs);
 }

@@ -20,5 +20,7 @@ test('offsets beyond 2^53 compare exactly', () => {
 
 test('offsets round-trip through their text form, and bad text says what is expected', () => {
   expect(parseOffsets(formatOffsets({ 0: '200', 3: '7' }))).toEqual({ 0: '200', 3: '7' });
-  expect(() => parseOffsets('0=200')).toThrow("bad offsets '0=200': expected partition:offset pairs joined by commas");
+  expect(() => parseOffsets('0=200')).toThrow(
+    "bad offsets '0=200': expected partition:offset pairs joined by commas",
+  );
 });

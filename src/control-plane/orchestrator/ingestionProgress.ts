@@ -10,7 +10,11 @@ export async function logEndOffsets(admin: Admin, topic: string): Promise<Partit
 }
 
 /** Offsets the ingestion job committed for its consumer group (Flink commits them on each checkpoint). */
-export async function committedOffsets(admin: Admin, groupId: string, topic: string): Promise<PartitionOffsets> {
+export async function committedOffsets(
+  admin: Admin,
+  groupId: string,
+  topic: string,
+): Promise<PartitionOffsets> {
   const [entry] = await admin.fetchOffsets({ groupId, topics: [topic] });
   return Object.fromEntries((entry?.partitions ?? []).map((p) => [p.partition, p.offset]));
 }
@@ -49,7 +53,13 @@ export function parseOffsets(text: string): PartitionOffsets {
 
 export class IngestionLagError extends Error {
   readonly retriable = true;
-  constructor(topic: string, groupId: string, committed: PartitionOffsets, target: PartitionOffsets, waitedMs: number) {
+  constructor(
+    topic: string,
+    groupId: string,
+    committed: PartitionOffsets,
+    target: PartitionOffsets,
+    waitedMs: number,
+  ) {
     super(
       `ingestion of '${topic}' (consumer group '${groupId}') has not reached the offsets taken at T0 after ${waitedMs} ms: ` +
         `committed ${formatOffsets(committed) || 'nothing'}, needed ${formatOffsets(target)}. Is the ingestion job running and checkpointing?`,

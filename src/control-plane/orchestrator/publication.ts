@@ -21,9 +21,18 @@ export interface Publication {
 }
 
 /** A requirement or update exactly as the Iceberg REST spec spells it (ids still as strings). */
-export type CommitRequirement = { type: 'assert-ref-snapshot-id'; ref: string; 'snapshot-id': string | null };
+export type CommitRequirement = {
+  type: 'assert-ref-snapshot-id';
+  ref: string;
+  'snapshot-id': string | null;
+};
 export type CommitUpdate =
-  | { action: 'set-snapshot-ref'; 'ref-name': string; type: 'tag' | 'branch'; 'snapshot-id': string }
+  | {
+      action: 'set-snapshot-ref';
+      'ref-name': string;
+      type: 'tag' | 'branch';
+      'snapshot-id': string;
+    }
   | { action: 'set-properties'; updates: Record<string, string> };
 
 export interface PublishCommit {
@@ -63,7 +72,9 @@ export function readPublication(
 
 export class StalePublicationError extends Error {
   constructor(previous: string, next: string) {
-    super(`refusing to publish cutover ${next}: it is before the published cutover ${previous} (use a backfill to move it back on purpose)`);
+    super(
+      `refusing to publish cutover ${next}: it is before the published cutover ${previous} (use a backfill to move it back on purpose)`,
+    );
     this.name = 'StalePublicationError';
   }
 }
@@ -77,13 +88,28 @@ export function buildPublishCommit(
   next: Publication,
   options: { allowEarlierCutover?: boolean } = {},
 ): PublishCommit {
-  if (previous && !options.allowEarlierCutover && Date.parse(next.cutover) < Date.parse(previous.cutover)) {
+  if (
+    previous &&
+    !options.allowEarlierCutover &&
+    Date.parse(next.cutover) < Date.parse(previous.cutover)
+  ) {
     throw new StalePublicationError(previous.cutover, next.cutover);
   }
   return {
-    requirements: [{ type: 'assert-ref-snapshot-id', ref: PUBLISHED_TAG, 'snapshot-id': previous?.snapshotId ?? null }],
+    requirements: [
+      {
+        type: 'assert-ref-snapshot-id',
+        ref: PUBLISHED_TAG,
+        'snapshot-id': previous?.snapshotId ?? null,
+      },
+    ],
     updates: [
-      { action: 'set-snapshot-ref', 'ref-name': PUBLISHED_TAG, type: 'tag', 'snapshot-id': next.snapshotId },
+      {
+        action: 'set-snapshot-ref',
+        'ref-name': PUBLISHED_TAG,
+        type: 'tag',
+        'snapshot-id': next.snapshotId,
+      },
       { action: 'set-properties', updates: publicationProperties(next) },
     ],
   };

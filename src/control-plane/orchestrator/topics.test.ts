@@ -20,5 +20,10 @@ test('only missing topics are created, speed topics compacted', () => {
       ],
     },
   ]);
-  expect(missingTopics([{ name: 'page_views', partitions: 3, compacted: false }], new Set(['page_views']))).toEqual([]);
+  expect(
+    missingTopics(
+      [{ name: 'page_views', partitions: 3, compacted: false }],
+      new Set(['page_views']),
+    ),
+  ).toEqual([]);
 });

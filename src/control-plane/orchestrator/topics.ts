@@ -8,7 +8,10 @@ export interface DesiredTopic {
 }
 
 /** Pure: which of the desired topics are missing, as kafkajs topic configs. */
-export function missingTopics(desired: readonly DesiredTopic[], existing: ReadonlySet<string>): ITopicConfig[] {
+export function missingTopics(
+  desired: readonly DesiredTopic[],
+  existing: ReadonlySet<string>,
+): ITopicConfig[] {
   return desired
     .filter((topic) => !existing.has(topic.name))
     .map((topic) => ({
@@ -26,7 +29,10 @@ export function missingTopics(desired: readonly DesiredTopic[], existing: Readon
 }
 
 /** Creates the missing topics and returns their names; a second call creates nothing. */
-export async function ensureTopics(admin: Admin, desired: readonly DesiredTopic[]): Promise<string[]> {
+export async function ensureTopics(
+  admin: Admin,
+  desired: readonly DesiredTopic[],
+): Promise<string[]> {
   const toCreate = missingTopics(desired, new Set(await admin.listTopics()));
   if (toCreate.length === 0) return [];
   // Another deploy may create the same topic concurrently; createTopics then reports false, not an error.

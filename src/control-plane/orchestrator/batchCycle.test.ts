@@ -1,0 +1,165 @@
+import { describe, expect, test } from 'vitest';
+import { runBatchCycle, type BatchCycleDeps } from './batchCycle.ts';
+import {
+  CommitConflictError,
+  type JobView,
+  type MetricRuntime,
+  type TableRef,
+  type TableView,
+  type UnionViewRegistration,
+} from './ports.ts';
+import { PUBLISHED_TAG } from './publication.ts';
+import type { CommitRequirement, CommitUpdate } from './publication.ts';
+
+const HOUR = 3_600_000;
+
+function metric(): MetricRuntime {
+  return {
+    metric: 'hourly_revenue',
+    version: 'abcd1234',
+    grainColumn: 'hour',
+    grainSize: '1 hour',
+    grainMs: HOUR,
+    latenessMs: 10 * 60_000,
+    keyColumns: ['product'],
+    columns: [
+      { name: 'hour', type: 'TIMESTAMP(3)' },
+      { name: 'product', type: 'STRING' },
+      { name: 'revenue', type: 'DECIMAL(18,2)' },
+    ],
+    sourceTopic: 'orders',
+    ingestionGroupId: 'lambdalake-ingest-orders',
+    ingestionJobName: 'lambdalake-ingest-orders',
+    masterTable: { namespace: 'lambdalake', name: 'orders_master' },
+    batchTable: { namespace: 'lambdalake', name: 'hourly_revenue__vabcd1234_batch' },
+    speedTopic: 'lambdalake.speed.hourly_revenue.vabcd1234',
+    batchScript: (cutover, master) => `-- cutover ${cutover.toISOString()} master ${master}`,
+    qualityChecks: [],
+  };
+}
+
+/** An in-memory catalog that enforces assert-ref-snapshot-id like a real one. */
+class MemoryCatalog {
+  tables = new Map<string, TableView>();
+  key = (t: TableRef) => `${t.namespace}.${t.name}`;
+  async loadTable(t: TableRef) {
+    const v = this.tables.get(this.key(t));
+    return v ? structuredClone(v) : null;
+  }
+  async setProperties(t: TableRef, updates: Record<string, string>, removals: string[] = []) {
+    const v = this.tables.get(this.key(t))!;
+    for (const k of removals) delete v.properties[k];
+    Object.assign(v.properties, updates);
+  }
+  async commit(t: TableRef, requirements: CommitRequirement[], updates: CommitUpdate[]) {
+    const v = this.tables.get(this.key(t))!;
+    for (const r of requirements) {
+      const at = v.refs[r.ref]?.['snapshot-id'] ?? null;
+      if (at !== r['snapshot-id'])
+        throw new CommitConflictError(t, `Requirement failed: ${r.ref} was ${at}`);
+    }
+    for (const u of updates) {
+      if (u.action === 'set-properties') Object.assign(v.properties, u.updates);
+      else v.refs[u['ref-name']] = { 'snapshot-id': u['snapshot-id'], type: u.type };
+    }
+  }
+}
+
+function harness() {
+  const m = metric();
+  const catalog = new MemoryCatalog();
+  catalog.tables.set(catalog.key(m.batchTable), {
+    properties: {},
+    refs: {},
+    currentSnapshotId: null,
+    snapshots: [],
+  });
+  catalog.tables.set(catalog.key(m.masterTable), {
+    properties: {},
+    refs: {},
+    currentSnapshotId: '900',
+    snapshots: [],
+  });
+  const jobs = new Map<string, JobView>();
+  const scripts: string[] = [];
+  const registered: UnionViewRegistration[] = [];
+  let nextJob = 1;
+  const deps: BatchCycleDeps = {
+    catalog,
+    clock: () => new Date('2026-11-24T21:40:00Z'),
+    log: { logEnd: async () => ({ 0: '200' }), committed: async () => ({ 0: '200' }) },
+    engine: {
+      async submitScript(script) {
+        scripts.push(script);
+        const jobId = `job${nextJob++}`;
+        jobs.set(jobId, { jobId, name: 'b', state: 'FINISHED', startTimeMs: 0, durationMs: 1500 });
+        // The job's commit: a snapshot tagged with its job id, as Flink's Iceberg sink writes it.
+        const t = catalog.tables.get(catalog.key(m.batchTable))!;
+        const id = String(1000 + nextJob);
+        t.snapshots.push({
+          snapshotId: id,
+          parentId: t.currentSnapshotId,
+          timestampMs: 0,
+          summary: { 'flink.job-id': jobId, 'total-records': '42' },
+        });
+        t.currentSnapshotId = id;
+        return { jobId };
+      },
+      job: async (id) => jobs.get(id) ?? null,
+      jobs: async () => [...jobs.values()],
+      rootException: async () => null,
+      latestCompletedCheckpointId: async () => null,
+      cancel: async () => undefined,
+    },
+    serving: { registerUnionView: async (v) => void registered.push(v) },
+    validator: { validate: async () => [] },
+    pollMs: 1,
+  };
+  return { m, catalog, deps, scripts, registered };
+}
+
+describe('runBatchCycle', () => {
+  test('publishes the job’s snapshot with the protocol cutover and registers the union view', async () => {
+    const { m, catalog, deps, scripts, registered } = harness();
+    const result = await runBatchCycle(m, deps);
+    expect(result.state).toBe('done');
+    expect(scripts).toEqual(['-- cutover 2026-11-24T21:00:00.000Z master 900']);
+    const table = (await catalog.loadTable(m.batchTable))!;
+    expect(table.refs[PUBLISHED_TAG]?.['snapshot-id']).toBe(result.record.snapshotId);
+    expect(table.properties['lambdalake.published.cutover']).toBe('2026-11-24T21:00:00.000Z');
+    expect(table.properties['lambdalake.published.master-snapshot-id']).toBe('900');
+    expect(table.properties['lambdalake.run.state']).toBe('done');
+    expect(registered[0]?.union.batch).toEqual({
+      table: 'lambdalake.hourly_revenue__vabcd1234_batch',
+      snapshotId: result.record.snapshotId,
+      cutover: '2026-11-24T21:00:00.000Z',
+    });
+  });
+
+  test('an invalid snapshot publishes nothing and the run ends failed', async () => {
+    const { m, catalog, deps } = harness();
+    deps.validator = {
+      validate: async () => ['row count is 0 but the master table has 200 rows before the cutover'],
+    };
+    await expect(runBatchCycle(m, deps)).rejects.toThrow(/failed in 'failed'.*row count is 0/);
+    const table = (await catalog.loadTable(m.batchTable))!;
+    expect(table.refs[PUBLISHED_TAG]).toBeUndefined();
+    expect(table.properties['lambdalake.run.state']).toBe('failed');
+  });
+
+  test('when another run publishes first, this one reports a conflict and changes nothing', async () => {
+    const { m, catalog, deps } = harness();
+    const first = await runBatchCycle(m, deps);
+    // A second run that started before the first published: simulate by resetting its base.
+    const racing = { ...deps, clock: () => new Date('2026-11-24T22:40:00Z') };
+    const table = catalog.tables.get(catalog.key(m.batchTable))!;
+    const realCommit = catalog.commit.bind(catalog);
+    catalog.commit = async (t, req, upd) => {
+      table.refs[PUBLISHED_TAG] = { 'snapshot-id': 'someone-else', type: 'tag' };
+      return realCommit(t, req, upd);
+    };
+    const second = await runBatchCycle(m, racing);
+    expect(second.state).toBe('conflict');
+    expect(table.properties['lambdalake.published.run-id']).toBe(first.record.runId);
+  });
+});

@@ -1,0 +1,138 @@
+/**
+ * What the orchestrator needs from the outside world, narrowed to its own vocabulary. Adapters
+ * over src/flink, src/iceberg, kafkajs and the serving endpoint's HTTP API implement these; unit
+ * tests implement them in memory. Nothing here knows how a service is reached.
+ */
+import type { CommitRequirement, CommitUpdate } from './publication.ts';
+
+export interface TableRef {
+  namespace: string;
+  name: string;
+}
+
+export interface SnapshotView {
+  snapshotId: string;
+  parentId: string | null;
+  timestampMs: number;
+  summary: Record<string, string>;
+}
+
+/** A table as the orchestrator reads it; snapshot ids as exact decimal strings. */
+export interface TableView {
+  properties: Record<string, string>;
+  refs: Record<string, { 'snapshot-id': string; type: 'tag' | 'branch' }>;
+  currentSnapshotId: string | null;
+  snapshots: SnapshotView[];
+}
+
+export class CommitConflictError extends Error {
+  readonly retriable = false;
+  constructor(table: TableRef, serverMessage: string) {
+    super(`commit to ${table.namespace}.${table.name} lost a race: ${serverMessage}`);
+    this.name = 'CommitConflictError';
+  }
+}
+
+export interface TableCatalog {
+  loadTable(table: TableRef): Promise<TableView | null>;
+  /** One atomic commit; throws CommitConflictError when a requirement no longer holds. */
+  commit(
+    table: TableRef,
+    requirements: CommitRequirement[],
+    updates: CommitUpdate[],
+  ): Promise<void>;
+  setProperties(
+    table: TableRef,
+    updates: Record<string, string>,
+    removals?: string[],
+  ): Promise<void>;
+}
+
+export type JobState =
+  | 'INITIALIZING'
+  | 'CREATED'
+  | 'RUNNING'
+  | 'FAILING'
+  | 'FAILED'
+  | 'CANCELLING'
+  | 'CANCELED'
+  | 'FINISHED'
+  | 'RESTARTING'
+  | 'SUSPENDED'
+  | 'RECONCILING';
+
+export interface JobView {
+  jobId: string;
+  name: string;
+  state: JobState | string;
+  startTimeMs: number;
+  durationMs: number;
+}
+
+export interface SqlEngine {
+  /** Runs every statement of `script` in one new session; the last one is the job-producing INSERT. */
+  submitScript(
+    script: string,
+    options: { mode: 'batch' | 'streaming'; jobName: string; config?: Record<string, string> },
+  ): Promise<{ jobId: string }>;
+  job(jobId: string): Promise<JobView | null>;
+  jobs(): Promise<JobView[]>;
+  /** The job's root exception text, for a failed run's error. */
+  rootException(jobId: string): Promise<string | null>;
+  latestCompletedCheckpointId(jobId: string): Promise<number | null>;
+  cancel(jobId: string): Promise<void>;
+}
+
+/** A union view as the serving endpoint takes it (see src/serving's definition schema). */
+export interface UnionViewRegistration {
+  path: string[];
+  union: {
+    version: string;
+    grainColumn: string;
+    grainSize: string;
+    keyColumns: string[];
+    columns: { name: string; type: string }[];
+    batch: { table: string; snapshotId: string | null; cutover: string };
+    speed: { topic: string };
+  };
+}
+
+export interface ServingRegistry {
+  registerUnionView(view: UnionViewRegistration): Promise<void>;
+}
+
+/** Everything the batch cycle needs to know about one metric version (filled from the compiler's output). */
+export interface MetricRuntime {
+  metric: string;
+  version: string;
+  grainColumn: string;
+  grainSize: string;
+  grainMs: number;
+  latenessMs: number;
+  keyColumns: string[];
+  columns: { name: string; type: string }[];
+  sourceTopic: string;
+  ingestionGroupId: string;
+  ingestionJobName: string;
+  masterTable: TableRef;
+  batchTable: TableRef;
+  speedTopic: string;
+  /**
+   * The batch script for a cutover: binds the source to master snapshot `masterSnapshotId` below the
+   * cutover (so the result is exactly a recompute over that snapshot), then INSERT OVERWRITE.
+   */
+  batchScript(cutover: Date, masterSnapshotId: string | null): string;
+  /** Quality checks as SQL predicates evaluated on the new snapshot; each must hold. */
+  qualityChecks: { name: string; description: string }[];
+}
+
+/** Offsets of the log, as the cutover protocol reads them. */
+export interface LogOffsets {
+  logEnd(topic: string): Promise<Record<number, string>>;
+  committed(groupId: string, topic: string): Promise<Record<number, string>>;
+}
+
+/** Checks a written snapshot before it may be published; returns the failures (empty = valid). */
+export interface SnapshotValidator {
+  validate(metric: MetricRuntime, table: TableRef, snapshotId: string): Promise<string[]>;
+}
