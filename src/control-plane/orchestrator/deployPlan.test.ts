@@ -1,0 +1,97 @@
+import { expect, test } from 'vitest';
+import {
+  describeAction,
+  planDeployment,
+  type DesiredDeployment,
+  type ObservedDeployment,
+} from './deployPlan.ts';
+
+const desired: DesiredDeployment = {
+  namespace: 'lambdalake',
+  topics: [
+    { name: 'page_views', partitions: 1, compacted: false },
+    { name: 'lambdalake.speed.dau.vb2', partitions: 1, compacted: true },
+  ],
+  tables: [
+    { table: { namespace: 'lambdalake', name: 'page_views_master' }, owner: 'source page_views' },
+    { table: { namespace: 'lambdalake', name: 'dau__vb2_batch' }, owner: 'metric dau' },
+  ],
+  jobs: [
+    { name: 'lambdalake-ingest-page_views', kind: 'ingestion', owner: 'page_views' },
+    { name: 'lambdalake-speed-dau-vb2', kind: 'speed', owner: 'dau' },
+  ],
+  metrics: [{ metric: 'dau', version: 'b2', speedJobName: 'lambdalake-speed-dau-vb2' }],
+};
+
+const job = (jobId: string, name: string, state: string, startTimeMs = 1) => ({
+  jobId,
+  name,
+  state,
+  startTimeMs,
+  durationMs: 0,
+});
+
+test('a fresh deployment creates everything, starts both jobs and runs the first batch', () => {
+  const plan = planDeployment(desired, {
+    namespaceExists: false,
+    topics: new Set(),
+    tables: new Set(),
+    jobs: [],
+    servedVersions: {},
+  });
+  expect(plan.map(describeAction)).toEqual([
+    'create Iceberg namespace lambdalake',
+    'create Kafka topic page_views (1 partition(s))',
+    'create Kafka topic lambdalake.speed.dau.vb2 (1 partition(s), compacted)',
+    'create Iceberg table lambdalake.page_views_master for source page_views',
+    'create Iceberg table lambdalake.dau__vb2_batch for metric dau',
+    'start ingestion job lambdalake-ingest-page_views',
+    'start speed job lambdalake-speed-dau-vb2',
+    'run the first batch of dau version b2',
+    'switch the union view of dau from (none) to version b2',
+  ]);
+});
+
+const deployed: ObservedDeployment = {
+  namespaceExists: true,
+  topics: new Set(['page_views', 'lambdalake.speed.dau.vb2']),
+  tables: new Set(['lambdalake.page_views_master', 'lambdalake.dau__vb2_batch']),
+  jobs: [
+    job('j1', 'lambdalake-ingest-page_views', 'RUNNING'),
+    job('j2', 'lambdalake-speed-dau-vb2', 'RUNNING'),
+  ],
+  servedVersions: { dau: 'b2' },
+};
+
+test('a second deploy with nothing changed does nothing', () => {
+  expect(planDeployment(desired, deployed)).toEqual([]);
+});
+
+test('a failed job is restarted from its newest run', () => {
+  const observed = {
+    ...deployed,
+    jobs: [
+      job('j0', 'lambdalake-ingest-page_views', 'CANCELED', 0),
+      job('j1', 'lambdalake-ingest-page_views', 'FAILED', 5),
+      deployed.jobs[1]!,
+    ],
+  };
+  expect(planDeployment(desired, observed)).toEqual([
+    { kind: 'start-job', job: desired.jobs[0], restoreFromJobId: 'j1' },
+  ]);
+});
+
+test('a changed version goes blue/green: new speed job, first batch, switch, then stop the old speed job', () => {
+  const observed = {
+    ...deployed,
+    jobs: [deployed.jobs[0]!, job('j9', 'lambdalake-speed-dau-va1', 'RUNNING')],
+    servedVersions: { dau: 'a1' },
+  };
+  const plan = planDeployment(desired, observed).map(describeAction);
+  expect(plan).toEqual([
+    'start speed job lambdalake-speed-dau-vb2',
+    'run the first batch of dau version b2',
+    'switch the union view of dau from a1 to version b2',
+    'stop job lambdalake-speed-dau-va1 (j9): version a1 replaced by b2',
+  ]);
+});

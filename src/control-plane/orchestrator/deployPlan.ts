@@ -1,0 +1,131 @@
+/**
+ * Deciding what `deploy` must change is a pure function: desired state (from the compiled
+ * definitions) against observed state (topics, tables, Flink jobs by name, the deployment record).
+ * The same plan is printed by `lambdalake plan` and executed by `lambdalake deploy`.
+ */
+import type { DesiredTopic } from './topics.ts';
+import type { JobView, TableRef } from './ports.ts';
+
+export interface DesiredTable {
+  table: TableRef;
+  /** Which definition it belongs to, for readable plans. */
+  owner: string;
+}
+
+export interface DesiredJob {
+  /** Jobs are found again by name: 'lambdalake-ingest-<source>', 'lambdalake-speed-<metric>-v<version>'. */
+  name: string;
+  kind: 'ingestion' | 'speed';
+  owner: string;
+}
+
+export interface DesiredMetricVersion {
+  metric: string;
+  version: string;
+  speedJobName: string;
+}
+
+export interface DesiredDeployment {
+  namespace: string;
+  topics: DesiredTopic[];
+  tables: DesiredTable[];
+  jobs: DesiredJob[];
+  metrics: DesiredMetricVersion[];
+}
+
+export interface ObservedDeployment {
+  namespaceExists: boolean;
+  topics: ReadonlySet<string>;
+  tables: ReadonlySet<string>;
+  jobs: readonly JobView[];
+  /** metric → the version currently served (from the deployment record). */
+  servedVersions: Readonly<Record<string, string>>;
+}
+
+export type DeployAction =
+  | { kind: 'create-namespace'; namespace: string }
+  | { kind: 'create-topic'; topic: DesiredTopic }
+  | { kind: 'create-table'; table: DesiredTable }
+  | { kind: 'start-job'; job: DesiredJob; restoreFromJobId: string | null }
+  | { kind: 'first-batch'; metric: string; version: string }
+  | { kind: 'switch-version'; metric: string; from: string | null; to: string }
+  | { kind: 'stop-job'; jobId: string; name: string; reason: string };
+
+const ALIVE = new Set([
+  'INITIALIZING',
+  'CREATED',
+  'RUNNING',
+  'RESTARTING',
+  'RECONCILING',
+  'FAILING',
+  'CANCELLING',
+]);
+
+export function tableKey(t: TableRef): string {
+  return `${t.namespace}.${t.name}`;
+}
+
+/** The ordered actions that make observed equal desired; empty when nothing changed. */
+export function planDeployment(
+  desired: DesiredDeployment,
+  observed: ObservedDeployment,
+): DeployAction[] {
+  const actions: DeployAction[] = [];
+  if (!observed.namespaceExists)
+    actions.push({ kind: 'create-namespace', namespace: desired.namespace });
+  for (const topic of desired.topics)
+    if (!observed.topics.has(topic.name)) actions.push({ kind: 'create-topic', topic });
+  for (const table of desired.tables)
+    if (!observed.tables.has(tableKey(table.table))) actions.push({ kind: 'create-table', table });
+
+  const byName = new Map<string, JobView[]>();
+  for (const job of observed.jobs) byName.set(job.name, [...(byName.get(job.name) ?? []), job]);
+  for (const job of desired.jobs) {
+    const runs = (byName.get(job.name) ?? []).sort((a, b) => b.startTimeMs - a.startTimeMs);
+    if (runs.some((r) => ALIVE.has(r.state))) continue;
+    // A killed or failed job resumes from the newest retained checkpoint of its last run.
+    actions.push({ kind: 'start-job', job, restoreFromJobId: runs[0]?.jobId ?? null });
+  }
+
+  for (const m of desired.metrics) {
+    const served = observed.servedVersions[m.metric] ?? null;
+    if (served === m.version) continue;
+    // Blue/green (DESIGN §5): the new speed job is started above; its first batch publishes, then the
+    // union view switches in one step, and only then the old version's speed job stops.
+    actions.push({ kind: 'first-batch', metric: m.metric, version: m.version });
+    actions.push({ kind: 'switch-version', metric: m.metric, from: served, to: m.version });
+    if (served) {
+      const oldName = m.speedJobName.replace(`-v${m.version}`, `-v${served}`);
+      for (const job of byName.get(oldName) ?? []) {
+        if (ALIVE.has(job.state))
+          actions.push({
+            kind: 'stop-job',
+            jobId: job.jobId,
+            name: oldName,
+            reason: `version ${served} replaced by ${m.version}`,
+          });
+      }
+    }
+  }
+  return actions;
+}
+
+/** One line per action, for `plan` and deploy's progress output. */
+export function describeAction(action: DeployAction): string {
+  switch (action.kind) {
+    case 'create-namespace':
+      return `create Iceberg namespace ${action.namespace}`;
+    case 'create-topic':
+      return `create Kafka topic ${action.topic.name} (${action.topic.partitions} partition(s)${action.topic.compacted ? ', compacted' : ''})`;
+    case 'create-table':
+      return `create Iceberg table ${tableKey(action.table.table)} for ${action.table.owner}`;
+    case 'start-job':
+      return `start ${action.job.kind} job ${action.job.name}${action.restoreFromJobId ? ` (restoring from the last checkpoint of ${action.restoreFromJobId})` : ''}`;
+    case 'first-batch':
+      return `run the first batch of ${action.metric} version ${action.version}`;
+    case 'switch-version':
+      return `switch the union view of ${action.metric} from ${action.from ?? '(none)'} to version ${action.to}`;
+    case 'stop-job':
+      return `stop job ${action.name} (${action.jobId}): ${action.reason}`;
+  }
+}
