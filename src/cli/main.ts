@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { formatErrorForHumans } from './formatError.ts';
 import { stackCommand } from './commands/stack.ts';
 import { demoCommand } from './commands/demo.ts';
+import { flinkCommand } from './commands/flink.ts';
 
 // The CLI is the imperative shell: it wires the modules together and is the only place
 // that formats errors for humans. Each command group lives in ./commands/<group>.ts and
@@ -15,6 +16,7 @@ const program = new Command('lambdalake')
 // command registrations (one line each)
 program.addCommand(stackCommand());
 program.addCommand(demoCommand());
+program.addCommand(flinkCommand());
 
 try {
   await program.parseAsync(process.argv);
