@@ -3,6 +3,7 @@ import { formatErrorForHumans } from './formatError.ts';
 import { stackCommand } from './commands/stack.ts';
 import { demoCommand } from './commands/demo.ts';
 import { flinkCommand } from './commands/flink.ts';
+import { icebergCommand } from './commands/iceberg.ts';
 
 // The CLI is the imperative shell: it wires the modules together and is the only place
 // that formats errors for humans. Each command group lives in ./commands/<group>.ts and
@@ -17,6 +18,7 @@ const program = new Command('lambdalake')
 program.addCommand(stackCommand());
 program.addCommand(demoCommand());
 program.addCommand(flinkCommand());
+program.addCommand(icebergCommand());
 
 try {
   await program.parseAsync(process.argv);
