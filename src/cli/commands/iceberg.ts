@@ -27,8 +27,9 @@ export function icebergCommand(): Command {
     .option('--json', 'print JSON')
     .action(async (target: string | undefined, opts: { catalog: string; json?: boolean }) => {
       const catalog = new IcebergCatalogClient({ url: opts.catalog });
-      const out = (value: unknown, render: () => string) =>
+      const out = (value: unknown, render: () => string): void => {
         process.stdout.write((opts.json ? JSON.stringify(value, null, 2) : render()) + '\n');
+      };
       if (!target) {
         const namespaces = await catalog.listNamespaces();
         return out(
