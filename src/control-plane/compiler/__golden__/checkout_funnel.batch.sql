@@ -1,0 +1,21 @@
+CREATE CATALOG `lake` WITH ('type' = 'iceberg', 'catalog-type' = 'rest', 'uri' = 'http://127.0.0.1:18181');
+
+-- The source name is bound to the master snapshot below the cutover, one row per event_id.
+
+CREATE TEMPORARY VIEW `page_views` AS
+SELECT `event_id`, `user_id`, `country`, `page`, `action`, `event_time` FROM (
+  SELECT *, ROW_NUMBER() OVER (PARTITION BY `event_id` ORDER BY `event_time`) AS lambdalake_occurrence
+  FROM `lake`.`lambdalake`.`page_views_master` /*+ OPTIONS('snapshot-id' = '7393955914635036011') */
+  WHERE `event_time` < TIMESTAMP '2026-11-24 00:00:00.000'
+) WHERE lambdalake_occurrence = 1;
+
+INSERT OVERWRITE `lake`.`lambdalake`.`checkout_funnel__v60569994`
+SELECT `hour`, `views`, `carts`, `purchases` FROM (
+SELECT
+  CAST(FLOOR(event_time TO HOUR) AS TIMESTAMP(3)) AS `hour`,
+  COUNT(*) FILTER (WHERE action = 'view') AS views,
+  COUNT(*) FILTER (WHERE action = 'cart') AS carts,
+  COUNT(*) FILTER (WHERE action = 'purchase') AS purchases
+FROM page_views
+GROUP BY FLOOR(event_time TO HOUR)
+) AS lambdalake_metric;

@@ -1,0 +1,73 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, test } from 'vitest';
+import { loadProjectOrThrow, type Project } from '../definitions/loadProject.ts';
+import { compileProject, type CompiledProject } from './compile.ts';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = resolve(here, '..', '..', '..');
+const bindings = {
+  catalogUri: 'http://127.0.0.1:18181',
+  catalogName: 'lake',
+  namespace: 'lambdalake',
+  kafkaBootstrap: '127.0.0.1:19092',
+};
+const CUTOVER = Date.parse('2026-11-24T00:00:00Z');
+const START = Date.parse('2026-11-23T23:50:00Z');
+
+/** Compares with a golden file; UPDATE_GOLDEN=1 rewrites it (review the diff, then commit). */
+function golden(name: string, actual: string): void {
+  const file = join(here, '__golden__', name);
+  if (process.env.UPDATE_GOLDEN || !existsSync(file)) {
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, actual);
+  }
+  expect(actual).toBe(readFileSync(file, 'utf8'));
+}
+
+describe('the compiler on the example pipelines', () => {
+  let project: Project;
+  let compiled: CompiledProject;
+  beforeAll(async () => {
+    project = await loadProjectOrThrow(root);
+    compiled = compileProject(project, bindings);
+  });
+
+  test('every generated artefact matches its golden file', () => {
+    for (const s of compiled.sources) {
+      golden(`${s.name}.ingestion.sql`, s.ingestionScript);
+      golden(`${s.name}.master-table.json`, JSON.stringify(s.masterTable, null, 2) + '\n');
+    }
+    for (const m of compiled.metrics) {
+      golden(`${m.name}.batch.sql`, m.batchScript(CUTOVER, '7393955914635036011'));
+      golden(`${m.name}.streaming.sql`, m.streamingScript(START));
+      golden(`${m.name}.union.sql`, m.unionViewSql);
+      golden(`${m.name}.batch-table.json`, JSON.stringify(m.batchTable, null, 2) + '\n');
+    }
+  });
+
+  test("the metric's SQL text appears byte-identical inside both scripts", () => {
+    for (const m of compiled.metrics) {
+      const written = project.metrics.get(m.name)!.sql;
+      expect(m.batchScript(CUTOVER, null)).toContain(`\n${written}\n`);
+      expect(m.streamingScript(START)).toContain(`\n${written}\n`);
+    }
+  });
+
+  test('the batch binds the source below the cutover and dedupes on the dedupe key', () => {
+    const revenue = compiled.metrics.find((m) => m.name === 'hourly_revenue')!;
+    const script = revenue.batchScript(CUTOVER, '42');
+    expect(script).toContain("`event_time` < TIMESTAMP '2026-11-24 00:00:00.000'");
+    expect(script).toContain('PARTITION BY `order_id`');
+    expect(script).toContain("/*+ OPTIONS('snapshot-id' = '42') */");
+    expect(script).toMatch(/INSERT OVERWRITE `lake`.`lambdalake`.`hourly_revenue__v[0-9a-f]{8}`/);
+  });
+
+  test('versions are stable, 8 hex digits, and differ per metric', () => {
+    const versions = compiled.metrics.map((m) => m.version);
+    expect(versions.every((v) => /^[0-9a-f]{8}$/.test(v))).toBe(true);
+    expect(new Set(versions).size).toBe(versions.length);
+    expect(compileProject(project, bindings).metrics.map((m) => m.version)).toEqual(versions);
+  });
+});

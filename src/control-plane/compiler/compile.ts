@@ -1,0 +1,261 @@
+import { flinkInterval, parseDuration } from '../definitions/durations.ts';
+import type { Project } from '../definitions/loadProject.ts';
+import type { MetricDefinition, QualityCheck, SourceDefinition } from '../definitions/schema.ts';
+import { ident, lit, type RuntimeBindings } from './bindings.ts';
+import { icebergSchema, masterPartitionSpec, type IcebergField } from './icebergSchema.ts';
+import { names } from './names.ts';
+import { metricVersion } from './version.ts';
+
+export interface TableSpec {
+  namespace: string;
+  name: string;
+  schema: { type: 'struct'; 'schema-id': 0; fields: IcebergField[] };
+  partitionSpec?: {
+    'spec-id': 0;
+    fields: { 'source-id': number; 'field-id': number; name: string; transform: string }[];
+  };
+  properties: Record<string, string>;
+}
+
+export interface CompiledSource {
+  name: string;
+  topic: string;
+  partitions: number;
+  masterTable: TableSpec;
+  ingestionJobName: string;
+  ingestionGroupId: string;
+  /** Kafka → Iceberg master table, streaming, exactly-once into Iceberg on checkpoints. */
+  ingestionScript: string;
+}
+
+export interface CompiledMetric {
+  name: string;
+  version: string;
+  source: string;
+  sql: string;
+  grainColumn: string;
+  grainSize: string;
+  grainMs: number;
+  latenessMs: number;
+  stateTtl: string;
+  keyColumns: string[];
+  columns: { name: string; type: string }[];
+  quality: QualityCheck[];
+  batchTable: TableSpec;
+  speedTopic: string;
+  speedJobName: string;
+  batchJobName: string;
+  /** The batch script for a cutover over master snapshot `masterSnapshotId` (null: current). */
+  batchScript(cutoverMs: number, masterSnapshotId: string | null): string;
+  /** The streaming script reading Kafka from `startMs` (cutover − lateness). */
+  streamingScript(startMs: number): string;
+  /** Per-statement config of the streaming job (runtime mode, state TTL, job name). */
+  streamingConfig: Record<string, string>;
+  /** The serving endpoint's union of the two sides; `batch` and `speed` are bound by the server. */
+  unionViewSql: string;
+}
+
+export interface CompiledProject {
+  sources: CompiledSource[];
+  metrics: CompiledMetric[];
+}
+
+/** The compiler: a pure function from validated definitions and runtime bindings to everything that runs. */
+export function compileProject(project: Project, bindings: RuntimeBindings): CompiledProject {
+  const sources = [...project.sources.values()].map((s) => compileSource(s.definition, bindings));
+  const metrics = [...project.metrics.values()].map((m) =>
+    compileMetric(
+      m.definition,
+      project.sources.get(m.definition.source)!.definition,
+      m.sql,
+      bindings,
+    ),
+  );
+  return { sources, metrics };
+}
+
+function catalogDdl(b: RuntimeBindings): string {
+  const warehouse = b.warehouse ? `, 'warehouse' = ${lit(b.warehouse)}` : '';
+  return `CREATE CATALOG ${ident(b.catalogName)} WITH ('type' = 'iceberg', 'catalog-type' = 'rest', 'uri' = ${lit(b.catalogUri)}${warehouse});`;
+}
+
+function table(b: RuntimeBindings, name: string): string {
+  return `${ident(b.catalogName)}.${ident(b.namespace)}.${ident(name)}`;
+}
+
+function columnList(source: SourceDefinition): string {
+  return source.columns.map((c) => `  ${ident(c.name)} ${c.type}`).join(',\n');
+}
+
+function kafkaTableDdl(
+  name: string,
+  source: SourceDefinition,
+  b: RuntimeBindings,
+  options: Record<string, string>,
+  watermark: boolean,
+): string {
+  const wm = watermark
+    ? `,\n  WATERMARK FOR ${ident(source.event_time)} AS ${ident(source.event_time)} - ${flinkInterval(parseDuration(source.watermark_delay)!)}`
+    : '';
+  const props = {
+    connector: 'kafka',
+    topic: source.topic,
+    'properties.bootstrap.servers': b.kafkaBootstrap,
+    format: source.format,
+    ...options,
+  };
+  return `CREATE TEMPORARY TABLE ${ident(name)} (\n${columnList(source)}${wm}\n) WITH (\n${Object.entries(
+    props,
+  )
+    .map(([k, v]) => `  ${lit(k)} = ${lit(v)}`)
+    .join(',\n')}\n);`;
+}
+
+export function compileSource(source: SourceDefinition, b: RuntimeBindings): CompiledSource {
+  const masterName = names.masterTable(source.name);
+  const group = names.ingestionGroup(source.name);
+  const kafkaName = `${source.name}__kafka`;
+  const ingestionScript = [
+    catalogDdl(b),
+    // group-offsets: a restart without a checkpoint resumes from the offsets committed with the last checkpoint.
+    kafkaTableDdl(
+      kafkaName,
+      source,
+      b,
+      {
+        'properties.group.id': group,
+        'scan.startup.mode': 'group-offsets',
+        'properties.auto.offset.reset': 'earliest',
+      },
+      false,
+    ),
+    `INSERT INTO ${table(b, masterName)}\nSELECT ${source.columns.map((c) => ident(c.name)).join(', ')} FROM ${ident(kafkaName)};`,
+  ].join('\n\n');
+  return {
+    name: source.name,
+    topic: source.topic,
+    partitions: source.partitions,
+    masterTable: {
+      namespace: b.namespace,
+      name: masterName,
+      schema: icebergSchema(source.columns),
+      partitionSpec: masterPartitionSpec(source),
+      properties: {
+        'lambdalake.kind': 'master',
+        'lambdalake.source': source.name,
+        'write.format.default': 'parquet',
+      },
+    },
+    ingestionJobName: names.ingestionJob(source.name),
+    ingestionGroupId: group,
+    ingestionScript,
+  };
+}
+
+export function metricColumns(
+  metric: MetricDefinition,
+  source: SourceDefinition,
+): { name: string; type: string }[] {
+  const keyType = (k: string) => source.columns.find((c) => c.name === k)?.type ?? 'STRING';
+  return [
+    { name: metric.grain.column, type: 'TIMESTAMP(3)' },
+    ...metric.keys.map((k) => ({ name: k, type: keyType(k) })),
+    ...metric.measures.map((m) => ({ name: m.name, type: m.type })),
+  ];
+}
+
+function flinkTimestamp(ms: number): string {
+  return new Date(ms).toISOString().replace('T', ' ').replace('Z', '');
+}
+
+export function compileMetric(
+  metric: MetricDefinition,
+  source: SourceDefinition,
+  sql: string,
+  b: RuntimeBindings,
+): CompiledMetric {
+  const version = metricVersion(metric, source, sql);
+  const columns = metricColumns(metric, source);
+  const outputList = columns.map((c) => ident(c.name)).join(', ');
+  const batchName = names.batchTable(metric.name, version);
+  const speedTopic = names.speedTopic(metric.name, version);
+  const selectAll = source.columns.map((c) => ident(c.name)).join(', ');
+  const sinkName = `${metric.name}__speed`;
+  const pk = [metric.grain.column, ...metric.keys].map(ident).join(', ');
+
+  const batchScript = (cutoverMs: number, masterSnapshotId: string | null) => {
+    const hint = masterSnapshotId
+      ? ` /*+ OPTIONS('snapshot-id' = ${lit(masterSnapshotId)}) */`
+      : '';
+    const below = `${ident(source.event_time)} < TIMESTAMP ${lit(flinkTimestamp(cutoverMs))}`;
+    const view = source.dedupe_key
+      ? `SELECT ${selectAll} FROM (\n  SELECT *, ROW_NUMBER() OVER (PARTITION BY ${ident(source.dedupe_key)} ORDER BY ${ident(source.event_time)}) AS lambdalake_occurrence\n  FROM ${table(b, names.masterTable(source.name))}${hint}\n  WHERE ${below}\n) WHERE lambdalake_occurrence = 1`
+      : `SELECT ${selectAll} FROM ${table(b, names.masterTable(source.name))}${hint}\nWHERE ${below}`;
+    return [
+      catalogDdl(b),
+      `-- The source name is bound to the master snapshot below the cutover${source.dedupe_key ? `, one row per ${source.dedupe_key}` : ''}.`,
+      `CREATE TEMPORARY VIEW ${ident(source.name)} AS\n${view};`,
+      `INSERT OVERWRITE ${table(b, batchName)}\nSELECT ${outputList} FROM (\n${sql}\n) AS lambdalake_metric;`,
+    ].join('\n\n');
+  };
+
+  const streamingScript = (startMs: number) =>
+    [
+      kafkaTableDdl(
+        source.name,
+        source,
+        b,
+        {
+          'properties.group.id': names.speedGroup(metric.name, version),
+          'scan.startup.mode': 'timestamp',
+          'scan.startup.timestamp-millis': String(startMs),
+        },
+        true,
+      ),
+      `CREATE TEMPORARY TABLE ${ident(sinkName)} (\n${columns.map((c) => `  ${ident(c.name)} ${c.type}`).join(',\n')},\n  PRIMARY KEY (${pk}) NOT ENFORCED\n) WITH (\n  'connector' = 'upsert-kafka',\n  'topic' = ${lit(speedTopic)},\n  'properties.bootstrap.servers' = ${lit(b.kafkaBootstrap)},\n  'key.format' = 'json',\n  'value.format' = 'json',\n  'key.json.timestamp-format.standard' = 'ISO-8601',\n  'value.json.timestamp-format.standard' = 'ISO-8601'\n);`,
+      `INSERT INTO ${ident(sinkName)}\nSELECT ${outputList} FROM (\n${sql}\n) AS lambdalake_metric;`,
+    ].join('\n\n');
+
+  const grainMs = parseDuration(metric.grain.size)!;
+  return {
+    name: metric.name,
+    version,
+    source: source.name,
+    sql,
+    grainColumn: metric.grain.column,
+    grainSize: metric.grain.size,
+    grainMs,
+    latenessMs: parseDuration(metric.lateness)!,
+    stateTtl: metric.speed.state_ttl,
+    keyColumns: metric.keys,
+    columns,
+    quality: metric.quality,
+    batchTable: {
+      namespace: b.namespace,
+      name: batchName,
+      schema: icebergSchema(columns),
+      properties: {
+        'lambdalake.kind': 'batch-view',
+        'lambdalake.metric': metric.name,
+        'lambdalake.version': version,
+        'write.format.default': 'parquet',
+      },
+    },
+    speedTopic,
+    speedJobName: names.speedJob(metric.name, version),
+    batchJobName: names.batchJob(metric.name, version),
+    batchScript,
+    streamingScript,
+    streamingConfig: {
+      'execution.runtime-mode': 'streaming',
+      'table.exec.state.ttl': `${parseDuration(metric.speed.state_ttl)! / 1000} s`,
+      'table.local-time-zone': 'UTC',
+      'pipeline.name': names.speedJob(metric.name, version),
+    },
+    unionViewSql: [
+      `SELECT ${columns.map((c) => c.name).join(', ')} FROM batch WHERE ${metric.grain.column} < $cutover`,
+      'UNION ALL',
+      `SELECT ${columns.map((c) => c.name).join(', ')} FROM speed WHERE ${metric.grain.column} >= $cutover`,
+    ].join('\n'),
+  };
+}

@@ -1,0 +1,59 @@
+import { createHash } from 'node:crypto';
+import type { MetricDefinition, SourceDefinition } from '../definitions/schema.ts';
+
+/**
+ * Normalizes SQL for the version hash: comments removed and whitespace collapsed outside string
+ * literals, so reformatting a query does not make a new version but changing a literal does.
+ */
+export function normalizeSql(sql: string): string {
+  let out = '';
+  let pendingSpace = false;
+  const emit = (text: string) => {
+    if (pendingSpace && out.length > 0) out += ' ';
+    pendingSpace = false;
+    out += text;
+  };
+  for (let i = 0; i < sql.length;) {
+    const c = sql[i]!;
+    if (c === "'") {
+      let j = i + 1;
+      while (j < sql.length && !(sql[j] === "'" && sql[j + 1] !== "'")) j += sql[j] === "'" ? 2 : 1;
+      emit(sql.slice(i, j + 1));
+      i = j + 1;
+    } else if (c === '-' && sql[i + 1] === '-') {
+      while (i < sql.length && sql[i] !== '\n') i++;
+      pendingSpace = true;
+    } else if (c === '/' && sql[i + 1] === '*') {
+      const end = sql.indexOf('*/', i + 2);
+      i = end === -1 ? sql.length : end + 2;
+      pendingSpace = true;
+    } else if (/\s/.test(c)) {
+      pendingSpace = true;
+      i++;
+    } else {
+      emit(c);
+      i++;
+    }
+  }
+  return out;
+}
+
+/** The definition version: a hash of everything that changes results (DESIGN §4). */
+export function metricVersion(
+  metric: MetricDefinition,
+  source: SourceDefinition,
+  sql: string,
+): string {
+  const material = {
+    sql: normalizeSql(sql),
+    source: {
+      columns: source.columns.map((c) => [c.name, c.type]),
+      eventTime: source.event_time,
+      dedupe: source.dedupe_key ?? null,
+    },
+    grain: [metric.grain.column, metric.grain.size],
+    keys: metric.keys,
+    measures: metric.measures.map((m) => [m.name, m.type]),
+  };
+  return createHash('sha256').update(JSON.stringify(material)).digest('hex').slice(0, 8);
+}

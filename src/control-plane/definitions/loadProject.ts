@@ -1,0 +1,298 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import type { z } from 'zod';
+import { grainUnit, parseDuration } from './durations.ts';
+import { DefinitionError, fieldPath, type DefinitionProblem } from './errors.ts';
+import {
+  metricSchema,
+  sourceSchema,
+  type MetricDefinition,
+  type SourceDefinition,
+} from './schema.ts';
+import { isTimeBucketOf, readsTable, selectOutputs } from './sqlShape.ts';
+import { parseLocatedYaml, type LocatedYaml } from './yamlFile.ts';
+
+export interface LoadedSource {
+  file: string;
+  definition: SourceDefinition;
+}
+
+export interface LoadedMetric {
+  file: string;
+  sqlFile: string;
+  /** The SELECT exactly as written (trailing semicolon and whitespace removed). */
+  sql: string;
+  definition: MetricDefinition;
+}
+
+/** Everything in a project folder, validated and cross-checked. */
+export interface Project {
+  root: string;
+  sources: Map<string, LoadedSource>;
+  metrics: Map<string, LoadedMetric>;
+}
+
+export type LoadResult =
+  { ok: true; project: Project } | { ok: false; problems: DefinitionProblem[] };
+
+/** Reads pipelines/sources, pipelines/metrics and their SQL; returns the project or every problem found. */
+export async function loadProject(root: string): Promise<LoadResult> {
+  const problems: DefinitionProblem[] = [];
+  const sources = new Map<string, LoadedSource>();
+  const metrics = new Map<string, LoadedMetric>();
+  const located = new Map<string, LocatedYaml>();
+
+  const invalidSources = new Set<string>();
+  for (const file of await yamlFiles(join(root, 'pipelines', 'sources'))) {
+    const parsed = await parseFile(root, file, sourceSchema, problems, located);
+    if (!parsed) {
+      // Its metrics are not also told that the source is unknown: the source's own errors say why.
+      const name = (located.get(relative(root, file))?.value as { name?: unknown } | undefined)
+        ?.name;
+      if (typeof name === 'string') invalidSources.add(name);
+      continue;
+    }
+    const where = located.get(parsed.file)!;
+    if (sources.has(parsed.value.name))
+      problems.push(
+        at(
+          where,
+          ['name'],
+          `duplicate source name '${parsed.value.name}' (also in ${sources.get(parsed.value.name)!.file})`,
+        ),
+      );
+    checkSource(parsed.value, where, problems);
+    sources.set(parsed.value.name, { file: parsed.file, definition: parsed.value });
+  }
+  for (const file of await yamlFiles(join(root, 'pipelines', 'metrics'))) {
+    const parsed = await parseFile(root, file, metricSchema, problems, located);
+    if (!parsed) continue;
+    const where = located.get(parsed.file)!;
+    if (metrics.has(parsed.value.name))
+      problems.push(
+        at(
+          where,
+          ['name'],
+          `duplicate metric name '${parsed.value.name}' (also in ${metrics.get(parsed.value.name)!.file})`,
+        ),
+      );
+    const sqlFile = parsed.value.sql ?? join('sql', 'metrics', `${parsed.value.name}.sql`);
+    let sql: string;
+    try {
+      sql = (await readFile(join(root, sqlFile), 'utf8')).replace(/;?\s*$/, '');
+    } catch {
+      problems.push(
+        at(
+          where,
+          parsed.value.sql ? ['sql'] : ['name'],
+          `SQL file ${sqlFile} not found: write the metric's SELECT there${parsed.value.sql ? '' : ', or set sql: to its path'}`,
+        ),
+      );
+      continue;
+    }
+    const source = sources.get(parsed.value.source);
+    if (!source) {
+      if (!invalidSources.has(parsed.value.source))
+        problems.push(
+          at(
+            where,
+            ['source'],
+            `unknown source '${parsed.value.source}': defined sources are ${[...sources.keys()].join(', ') || '(none)'}`,
+          ),
+        );
+    } else {
+      checkMetric(parsed.value, source.definition, sql, sqlFile, where, problems);
+    }
+    metrics.set(parsed.value.name, { file: parsed.file, sqlFile, sql, definition: parsed.value });
+  }
+  if (problems.length > 0) return { ok: false, problems };
+  return { ok: true, project: { root, sources, metrics } };
+}
+
+/** loadProject that throws a DefinitionError listing every problem. */
+export async function loadProjectOrThrow(root: string): Promise<Project> {
+  const result = await loadProject(root);
+  if (!result.ok) throw new DefinitionError(result.problems);
+  return result.project;
+}
+
+async function yamlFiles(dir: string): Promise<string[]> {
+  try {
+    return (await readdir(dir))
+      .filter((f) => /\.ya?ml$/.test(f))
+      .sort()
+      .map((f) => join(dir, f));
+  } catch {
+    return [];
+  }
+}
+
+async function parseFile<T extends z.ZodType>(
+  root: string,
+  path: string,
+  schema: T,
+  problems: DefinitionProblem[],
+  located: Map<string, LocatedYaml>,
+): Promise<{ file: string; value: z.infer<T> } | null> {
+  const file = relative(root, path);
+  const yaml = parseLocatedYaml(file, await readFile(path, 'utf8'));
+  located.set(file, yaml);
+  if (yaml.syntaxProblems.length > 0) {
+    problems.push(...yaml.syntaxProblems);
+    return null;
+  }
+  const result = schema.safeParse(yaml.value);
+  if (!result.success) {
+    for (const issue of result.error.issues)
+      problems.push(at(yaml, issue.path, describeIssue(issue)));
+    return null;
+  }
+  return { file, value: result.data };
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'unrecognized_keys')
+    return `unknown field(s) ${issue.keys.map((k) => `'${k}'`).join(', ')}: remove or correct them`;
+  if (issue.code === 'invalid_type' && issue.input === undefined)
+    return `is required (${issue.expected})`;
+  return issue.message;
+}
+
+function at(where: LocatedYaml, path: readonly PropertyKey[], message: string): DefinitionProblem {
+  return { file: where.file, ...where.locate(path), field: fieldPath(path), message };
+}
+
+function checkSource(
+  source: SourceDefinition,
+  where: LocatedYaml,
+  problems: DefinitionProblem[],
+): void {
+  const names = source.columns.map((c) => c.name);
+  const eventTime = source.columns.find((c) => c.name === source.event_time);
+  if (!eventTime)
+    problems.push(
+      at(
+        where,
+        ['event_time'],
+        `'${source.event_time}' is not a column: columns are ${names.join(', ')}`,
+      ),
+    );
+  else if (eventTime.type !== 'TIMESTAMP(3)')
+    problems.push(
+      at(
+        where,
+        ['event_time'],
+        `column '${source.event_time}' has type ${eventTime.type}; the event-time column must be TIMESTAMP(3)`,
+      ),
+    );
+  if (source.dedupe_key && !names.includes(source.dedupe_key))
+    problems.push(
+      at(
+        where,
+        ['dedupe_key'],
+        `'${source.dedupe_key}' is not a column: columns are ${names.join(', ')}`,
+      ),
+    );
+  const seen = new Set<string>();
+  source.columns.forEach((c, i) => {
+    if (seen.has(c.name))
+      problems.push(at(where, ['columns', i, 'name'], `duplicate column '${c.name}'`));
+    seen.add(c.name);
+  });
+}
+
+function checkMetric(
+  metric: MetricDefinition,
+  source: SourceDefinition,
+  sql: string,
+  sqlFile: string,
+  where: LocatedYaml,
+  problems: DefinitionProblem[],
+): void {
+  const outputs = selectOutputs(sql);
+  const names = outputs.map((o) => o.name);
+  if (!readsTable(sql, source.name))
+    problems.push(
+      at(
+        where,
+        ['source'],
+        `${sqlFile} does not read the source '${source.name}' (FROM ${source.name})`,
+      ),
+    );
+  const grain = outputs.find((o) => o.name === metric.grain.column);
+  const unit = grainUnit(parseDuration(metric.grain.size) ?? 0);
+  if (!grain) {
+    problems.push(
+      at(
+        where,
+        ['grain', 'column'],
+        `grain column '${metric.grain.column}' is not an output of ${sqlFile}: outputs are ${names.join(', ')}. Without a time bucket of the event time a metric has no cutover.`,
+      ),
+    );
+  } else if (unit && !isTimeBucketOf(grain.expression, source.event_time, unit)) {
+    problems.push(
+      at(
+        where,
+        ['grain', 'column'],
+        `grain column '${metric.grain.column}' must be a time bucket of the event time, e.g. CAST(FLOOR(${source.event_time} TO ${unit}) AS TIMESTAMP(3)) AS ${metric.grain.column}; found '${grain.expression}'`,
+      ),
+    );
+  }
+  metric.keys.forEach((key, i) => {
+    if (!names.includes(key))
+      problems.push(
+        at(
+          where,
+          ['keys', i],
+          `key column '${key}' is not an output of ${sqlFile}: outputs are ${names.join(', ')}`,
+        ),
+      );
+  });
+  metric.measures.forEach((m, i) => {
+    if (!names.includes(m.name))
+      problems.push(
+        at(
+          where,
+          ['measures', i, 'name'],
+          `measure '${m.name}' is not an output of ${sqlFile}: outputs are ${names.join(', ')}`,
+        ),
+      );
+  });
+  const declared = new Set([
+    metric.grain.column,
+    ...metric.keys,
+    ...metric.measures.map((m) => m.name),
+  ]);
+  const undeclared = names.filter((n) => !declared.has(n));
+  if (undeclared.length > 0)
+    problems.push(
+      at(
+        where,
+        ['measures'],
+        `outputs ${undeclared.join(', ')} of ${sqlFile} are neither the grain, a key nor a measure: declare them under keys or measures`,
+      ),
+    );
+  for (const key of metric.keys) {
+    if (!source.columns.some((c) => c.name === key))
+      problems.push(
+        at(
+          where,
+          ['keys', metric.keys.indexOf(key)],
+          `key '${key}' must be a column of source '${source.name}' (its type comes from there)`,
+        ),
+      );
+  }
+  metric.quality.forEach((q, i) => {
+    if (q.check === 'min_rows') return;
+    q.columns.forEach((c, j) => {
+      if (!declared.has(c))
+        problems.push(
+          at(
+            where,
+            ['quality', i, 'columns', j],
+            `'${c}' is not a column of the metric: columns are ${[...declared].join(', ')}`,
+          ),
+        );
+    });
+  });
+}

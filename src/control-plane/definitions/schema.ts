@@ -1,0 +1,136 @@
+import { z } from 'zod';
+import { DURATION_HINT, grainUnit, parseDuration } from './durations.ts';
+
+/** A lowercase SQL identifier usable unquoted in Flink, DuckDB and Iceberg. */
+const identifier = z
+  .string()
+  .regex(
+    /^[a-z_][a-z0-9_]*$/,
+    'must be a lowercase SQL identifier: letters, digits and _, not starting with a digit',
+  );
+const topicName = z
+  .string()
+  .regex(
+    /^[a-zA-Z0-9._-]{1,249}$/,
+    'must be a Kafka topic name: 1 to 249 of letters, digits, ".", "_" and "-"',
+  );
+const duration = z
+  .string()
+  .refine((v) => parseDuration(v) !== null, { message: `must be ${DURATION_HINT}` });
+
+/** The Flink SQL types a source column may have (the ones Iceberg, JSON and DuckDB all carry). */
+export const COLUMN_TYPES = [
+  'STRING',
+  'BOOLEAN',
+  'INT',
+  'BIGINT',
+  'DOUBLE',
+  'DATE',
+  'TIMESTAMP(3)',
+  'DECIMAL(p,s)',
+] as const;
+const columnType = z
+  .string()
+  .transform((t) => t.toUpperCase().replace(/\s+/g, ''))
+  .refine(
+    (t) =>
+      /^(STRING|BOOLEAN|INT|BIGINT|DOUBLE|DATE|TIMESTAMP\(3\)|DECIMAL\(\d{1,2},\d{1,2}\))$/.test(t),
+    {
+      message: `must be one of ${COLUMN_TYPES.join(', ')}`,
+    },
+  );
+
+const column = z
+  .object({ name: identifier, type: columnType, description: z.string().optional() })
+  .strict();
+
+export const sourceSchema = z
+  .object({
+    name: identifier.describe('the logical table name metric SQL reads'),
+    description: z.string().optional(),
+    owner: z.string().optional(),
+    topic: topicName.describe('Kafka topic of the raw events'),
+    format: z.enum(['json']).default('json').describe('record format on the topic'),
+    partitions: z
+      .number()
+      .int()
+      .min(1)
+      .max(1024)
+      .default(1)
+      .describe('partitions when lambdalake creates the topic'),
+    columns: z.array(column).min(1),
+    event_time: identifier.describe('the TIMESTAMP(3) column that carries event time'),
+    watermark_delay: duration
+      .default('5s')
+      .describe('how far out of order events may arrive for the speed layer'),
+    master_partitioning: z
+      .enum(['hour', 'day'])
+      .default('day')
+      .describe('partition transform of the master table on event_time'),
+    dedupe_key: identifier
+      .optional()
+      .describe('column whose value identifies an event; duplicates count once in batch'),
+  })
+  .strict();
+
+const qualityCheck = z.discriminatedUnion('check', [
+  z.object({ check: z.literal('min_rows'), value: z.number().int().min(0) }).strict(),
+  z.object({ check: z.literal('not_null'), columns: z.array(identifier).min(1) }).strict(),
+  z.object({ check: z.literal('non_negative'), columns: z.array(identifier).min(1) }).strict(),
+]);
+
+export const metricSchema = z
+  .object({
+    name: identifier,
+    description: z.string().min(1, 'must say what the metric means'),
+    owner: z.string().min(1),
+    source: identifier.describe('name of a source in pipelines/sources'),
+    sql: z
+      .string()
+      .optional()
+      .describe(
+        'path of the SELECT, relative to the project folder (default sql/metrics/<name>.sql)',
+      ),
+    grain: z
+      .object({
+        column: identifier,
+        size: duration.refine((v) => grainUnit(parseDuration(v) ?? 0) !== null, {
+          message: "must be '1 minute', '1 hour' or '1 day'",
+        }),
+      })
+      .strict(),
+    keys: z
+      .array(identifier)
+      .default([])
+      .describe('dimension columns that, with the grain, identify a row'),
+    measures: z
+      .array(
+        z
+          .object({ name: identifier, type: columnType, description: z.string().optional() })
+          .strict(),
+      )
+      .min(1),
+    batch: z
+      .object({ schedule: duration.describe('how often the scheduler runs a batch cycle') })
+      .strict(),
+    lateness: duration.describe(
+      'how late events may arrive and still be counted by the speed layer',
+    ),
+    speed: z
+      .object({ state_ttl: duration.describe('how long the speed job keeps per-key state') })
+      .strict(),
+    quality: z.array(qualityCheck).default([]),
+  })
+  .strict();
+
+export type SourceDefinition = z.infer<typeof sourceSchema>;
+export type MetricDefinition = z.infer<typeof metricSchema>;
+export type QualityCheck = z.infer<typeof qualityCheck>;
+
+/** JSON Schemas for editors (yaml-language-server), generated from the same zod schemas. */
+export function definitionJsonSchemas(): { source: unknown; metric: unknown } {
+  return {
+    source: z.toJSONSchema(sourceSchema, { io: 'input' }),
+    metric: z.toJSONSchema(metricSchema, { io: 'input' }),
+  };
+}
