@@ -4,6 +4,7 @@ import { stackCommand } from './commands/stack.ts';
 import { demoCommand } from './commands/demo.ts';
 import { flinkCommand } from './commands/flink.ts';
 import { icebergCommand } from './commands/iceberg.ts';
+import { planCommand, validateCommand } from './commands/definitions.ts';
 
 // The CLI is the imperative shell: it wires the modules together and is the only place
 // that formats errors for humans. Each command group lives in ./commands/<group>.ts and
@@ -19,6 +20,8 @@ program.addCommand(stackCommand());
 program.addCommand(demoCommand());
 program.addCommand(flinkCommand());
 program.addCommand(icebergCommand());
+program.addCommand(validateCommand());
+program.addCommand(planCommand());
 
 try {
   await program.parseAsync(process.argv);

@@ -64,7 +64,7 @@ test('the funnel counts each step per hour and late events can be left out', () 
     pv('b', 'u1', 'DE', 'purchase', '2026-11-20T10:30:00Z', true),
   ];
   expect(checkoutFunnel(records)).toEqual([
-    { hour: '2026-11-20T10:00:00.000Z', views: 1, carts: 0, purchases: 1 },
+    { hour: '2026-11-20T10:00:00.000Z', product_views: 1, cart_views: 0, purchases: 1 },
   ]);
   expect(checkoutFunnel(records, { excludeLate: true })[0]?.purchases).toBe(0);
 });

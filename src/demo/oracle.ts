@@ -95,8 +95,8 @@ export function hourlyRevenue(
 
 export interface CheckoutFunnelRow {
   hour: string;
-  views: number;
-  carts: number;
+  product_views: number;
+  cart_views: number;
   purchases: number;
 }
 
@@ -109,9 +109,9 @@ export function checkoutFunnel(
   for (const r of selected(records, 'page_views', f)) {
     const e = r.value as PageViewEvent;
     const hour = bucket(r.eventTimeMs, HOUR);
-    const row = rows.get(hour) ?? { hour, views: 0, carts: 0, purchases: 0 };
-    if (e.action === 'view') row.views++;
-    else if (e.action === 'cart') row.carts++;
+    const row = rows.get(hour) ?? { hour, product_views: 0, cart_views: 0, purchases: 0 };
+    if (e.action === 'view') row.product_views++;
+    else if (e.action === 'cart') row.cart_views++;
     else row.purchases++;
     rows.set(hour, row);
   }

@@ -15,16 +15,23 @@ export async function produceRecords(
   producer: Producer,
   topics: SourceTopics,
   records: readonly ProducedRecord[],
-  options: { batchSize?: number; onBatch?: (batch: readonly ProducedRecord[], ackedAtMs: number) => void } = {},
+  options: {
+    batchSize?: number;
+    onBatch?: (batch: readonly ProducedRecord[], ackedAtMs: number) => void;
+  } = {},
 ): Promise<void> {
   const size = options.batchSize ?? 500;
   for (let i = 0; i < records.length; i += size) {
     const batch = records.slice(i, i + size);
     await producer.sendBatch({
-      topicMessages: (['page_views', 'orders'] as const).map((source) => ({
-        topic: topics[source],
-        messages: batch.filter((r) => r.source === source).map((r) => ({ key: r.key, value: JSON.stringify(r.value) })),
-      })).filter((t) => t.messages.length > 0),
+      topicMessages: (['page_views', 'orders'] as const)
+        .map((source) => ({
+          topic: topics[source],
+          messages: batch
+            .filter((r) => r.source === source)
+            .map((r) => ({ key: r.key, value: JSON.stringify(r.value) })),
+        }))
+        .filter((t) => t.messages.length > 0),
     });
     options.onBatch?.(batch, Date.now());
   }

@@ -9,12 +9,12 @@ SELECT `event_id`, `user_id`, `country`, `page`, `action`, `event_time` FROM (
   WHERE `event_time` < TIMESTAMP '2026-11-24 00:00:00.000'
 ) WHERE lambdalake_occurrence = 1;
 
-INSERT OVERWRITE `lake`.`lambdalake`.`checkout_funnel__v60569994`
-SELECT `hour`, `views`, `carts`, `purchases` FROM (
+INSERT OVERWRITE `lake`.`lambdalake`.`checkout_funnel__v92d4851e`
+SELECT `hour`, `product_views`, `cart_views`, `purchases` FROM (
 SELECT
   CAST(FLOOR(event_time TO HOUR) AS TIMESTAMP(3)) AS `hour`,
-  COUNT(*) FILTER (WHERE action = 'view') AS views,
-  COUNT(*) FILTER (WHERE action = 'cart') AS carts,
+  COUNT(*) FILTER (WHERE action = 'view') AS product_views,
+  COUNT(*) FILTER (WHERE action = 'cart') AS cart_views,
   COUNT(*) FILTER (WHERE action = 'purchase') AS purchases
 FROM page_views
 GROUP BY FLOOR(event_time TO HOUR)

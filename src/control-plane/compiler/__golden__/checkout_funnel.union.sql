@@ -1,3 +1,3 @@
-SELECT hour, views, carts, purchases FROM batch WHERE hour < $cutover
+SELECT hour, product_views, cart_views, purchases FROM batch WHERE hour < $cutover
 UNION ALL
-SELECT hour, views, carts, purchases FROM speed WHERE hour >= $cutover
+SELECT hour, product_views, cart_views, purchases FROM speed WHERE hour >= $cutover

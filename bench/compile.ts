@@ -1,0 +1,56 @@
+// Budget (DESIGN §8): load, validate and compile 500 metric definitions in <= 2 s.
+// Prints one JSON object: {metrics, loadMs, compileMs, totalMs, peakRssMB, budgetMs}.
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { compileProject, defaultBindings, loadProject } from '../src/control-plane/index.ts';
+
+const COUNT = Number(process.env.BENCH_METRICS ?? 500);
+const dir = mkdtempSync(join(tmpdir(), 'lambdalake-bench-compile-'));
+cpSync('pipelines/sources', join(dir, 'pipelines/sources'), { recursive: true });
+const templates = ['daily_active_users', 'hourly_revenue', 'checkout_funnel'].map((name) => ({
+  name,
+  yaml: readFileSync(`pipelines/metrics/${name}.yaml`, 'utf8'),
+  sql: readFileSync(`sql/metrics/${name}.sql`, 'utf8'),
+}));
+mkdirSync(join(dir, 'pipelines/metrics'), { recursive: true });
+mkdirSync(join(dir, 'sql/metrics'), { recursive: true });
+for (let i = 0; i < COUNT; i++) {
+  const t = templates[i % templates.length]!;
+  const name = `${t.name}_${i}`;
+  writeFileSync(
+    join(dir, `pipelines/metrics/${name}.yaml`),
+    t.yaml.replace(`name: ${t.name}`, `name: ${name}`),
+  );
+  // Each SQL differs, so each metric hashes to its own version.
+  writeFileSync(
+    join(dir, `sql/metrics/${name}.sql`),
+    `${t.sql.trim().replace('SELECT', `SELECT /* variant ${i} */`)}\n`,
+  );
+}
+
+let peak = process.memoryUsage().rss;
+const sample = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 5);
+const started = performance.now();
+const result = await loadProject(dir);
+const loaded = performance.now();
+if (!result.ok)
+  throw new Error(`bench project is invalid: ${JSON.stringify(result.problems.slice(0, 3))}`);
+const compiled = compileProject(result.project, defaultBindings());
+for (const m of compiled.metrics) {
+  m.batchScript(Date.now(), null);
+  m.streamingScript(Date.now());
+}
+const done = performance.now();
+clearInterval(sample);
+peak = Math.max(peak, process.memoryUsage().rss);
+console.log(
+  JSON.stringify({
+    metrics: compiled.metrics.length,
+    loadMs: Math.round(loaded - started),
+    compileMs: Math.round(done - loaded),
+    totalMs: Math.round(done - started),
+    peakRssMB: Math.round(peak / 1024 / 1024),
+    budgetMs: 2000,
+  }),
+);

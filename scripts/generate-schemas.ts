@@ -1,0 +1,8 @@
+// Writes schemas/source.schema.json and schemas/metric.schema.json from the zod schemas, for editors.
+import { writeFileSync } from 'node:fs';
+import { definitionJsonSchemas } from '../src/control-plane/index.ts';
+
+const { source, metric } = definitionJsonSchemas();
+writeFileSync('schemas/source.schema.json', JSON.stringify(source, null, 2) + '\n');
+writeFileSync('schemas/metric.schema.json', JSON.stringify(metric, null, 2) + '\n');
+console.log('wrote schemas/source.schema.json and schemas/metric.schema.json');

@@ -1,0 +1,132 @@
+import { mkdtempSync, mkdirSync, readFileSync, writeFileSync, cpSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { expect, test } from 'vitest';
+import { definitionJsonSchemas } from './schema.ts';
+import { formatProblem } from './errors.ts';
+import { loadProject } from './loadProject.ts';
+
+const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+
+/** A copy of the example project with some files replaced. */
+function project(files: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), 'lambdalake-defs-'));
+  cpSync(join(repo, 'pipelines'), join(dir, 'pipelines'), { recursive: true });
+  cpSync(join(repo, 'sql'), join(dir, 'sql'), { recursive: true });
+  for (const [path, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(dir, path)), { recursive: true });
+    writeFileSync(join(dir, path), text);
+  }
+  return dir;
+}
+
+async function problems(files: Record<string, string>): Promise<string[]> {
+  const result = await loadProject(project(files));
+  return result.ok ? [] : result.problems.map(formatProblem);
+}
+
+const dau = readFileSync(join(repo, 'pipelines/metrics/daily_active_users.yaml'), 'utf8');
+
+test('the examples load without problems', async () => {
+  expect(await problems({})).toEqual([]);
+});
+
+test('a bad value names file, line, column, field and what is allowed', async () => {
+  expect(
+    await problems({
+      'pipelines/metrics/daily_active_users.yaml': dau.replace(
+        'grain: { column: day, size: 1 day }',
+        'grain: { column: day, size: 2 hours }',
+      ),
+    }),
+  ).toEqual([
+    "pipelines/metrics/daily_active_users.yaml:6:23: grain.size: must be '1 minute', '1 hour' or '1 day'",
+  ]);
+});
+
+test('an unknown field and a missing field are both reported, together', async () => {
+  const broken = dau
+    .replace('owner: growth@example.com\n', '')
+    .replace('lateness: 10m', 'latenes: 10m');
+  expect((await problems({ 'pipelines/metrics/daily_active_users.yaml': broken })).sort()).toEqual([
+    'pipelines/metrics/daily_active_users.yaml:2:1: lateness: is required (string)',
+    'pipelines/metrics/daily_active_users.yaml:2:1: owner: is required (string)',
+    "pipelines/metrics/daily_active_users.yaml:2:1: unknown field(s) 'latenes': remove or correct them",
+  ]);
+});
+
+test('an unknown source lists the defined ones', async () => {
+  const [p] = await problems({
+    'pipelines/metrics/daily_active_users.yaml': dau.replace(
+      'source: page_views',
+      'source: pageviews',
+    ),
+  });
+  expect(p).toBe(
+    "pipelines/metrics/daily_active_users.yaml:5:1: source: unknown source 'pageviews': defined sources are orders, page_views",
+  );
+});
+
+test('a grain that is not a time bucket of the event time is refused with the reason', async () => {
+  const sql = readFileSync(join(repo, 'sql/metrics/daily_active_users.sql'), 'utf8').replace(
+    'CAST(FLOOR(event_time TO DAY) AS TIMESTAMP(3)) AS `day`',
+    'CAST(NOW() AS TIMESTAMP(3)) AS `day`',
+  );
+  const [p] = await problems({ 'sql/metrics/daily_active_users.sql': sql });
+  expect(p).toContain(
+    "daily_active_users.yaml:6:10: grain.column: grain column 'day' must be a time bucket of the event time, e.g. CAST(FLOOR(event_time TO DAY) AS TIMESTAMP(3)) AS day",
+  );
+});
+
+test('a metric without its grain in the output has no cutover', async () => {
+  const [p] = await problems({
+    'pipelines/metrics/daily_active_users.yaml': dau.replace('column: day', 'column: date'),
+  });
+  expect(p).toContain(
+    "grain.column: grain column 'date' is not an output of sql/metrics/daily_active_users.sql: outputs are day, country, active_users. Without a time bucket of the event time a metric has no cutover.",
+  );
+});
+
+test('a key that is not in the output is located in the keys list', async () => {
+  const [p] = await problems({
+    'pipelines/metrics/daily_active_users.yaml': dau.replace(
+      'keys: [country]',
+      'keys: [country, city]',
+    ),
+  });
+  expect(p).toMatch(/daily_active_users.yaml:7:\d+: keys\[1\]: key column 'city' is not an output/);
+});
+
+test('identifiers and topic names are checked', async () => {
+  const src = readFileSync(join(repo, 'pipelines/sources/orders.yaml'), 'utf8')
+    .replace('topic: orders', 'topic: "orders topic"')
+    .replace('name: order_id', 'name: OrderId');
+  const found = await problems({ 'pipelines/sources/orders.yaml': src });
+  expect(found.some((p) => p.includes('topic: must be a Kafka topic name'))).toBe(true);
+  expect(found.some((p) => p.includes('columns[0].name: must be a lowercase SQL identifier'))).toBe(
+    true,
+  );
+});
+
+test('duplicate metric names point at the second definition', async () => {
+  const found = await problems({ 'pipelines/metrics/zz_copy.yaml': dau });
+  expect(found).toContain(
+    "pipelines/metrics/zz_copy.yaml:2:1: name: duplicate metric name 'daily_active_users' (also in pipelines/metrics/daily_active_users.yaml)",
+  );
+});
+
+test('YAML syntax errors are located', async () => {
+  const [p] = await problems({ 'pipelines/metrics/daily_active_users.yaml': 'name: [unclosed\n' });
+  expect(p).toMatch(/^pipelines\/metrics\/daily_active_users.yaml:\d+:\d+: YAML syntax: /);
+});
+
+test('the committed JSON Schemas are the ones the zod schemas export', () => {
+  const { source, metric } = definitionJsonSchemas();
+  expect(JSON.parse(readFileSync(join(repo, 'schemas/source.schema.json'), 'utf8'))).toEqual(
+    source,
+  );
+  expect(JSON.parse(readFileSync(join(repo, 'schemas/metric.schema.json'), 'utf8'))).toEqual(
+    metric,
+  );
+});
