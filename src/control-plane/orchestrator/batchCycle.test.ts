@@ -28,6 +28,7 @@ function metric(): MetricRuntime {
       { name: 'revenue', type: 'DECIMAL(18,2)' },
     ],
     sourceTopic: 'orders',
+    sourceEventTime: 'event_time',
     ingestionGroupId: 'lambdalake-ingest-orders',
     ingestionJobName: 'lambdalake-ingest-orders',
     masterTable: { namespace: 'lambdalake', name: 'orders_master' },

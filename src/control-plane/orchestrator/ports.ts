@@ -112,6 +112,8 @@ export interface MetricRuntime {
   keyColumns: string[];
   columns: { name: string; type: string }[];
   sourceTopic: string;
+  /** The source's event-time column (the master table is pruned on it). */
+  sourceEventTime: string;
   ingestionGroupId: string;
   ingestionJobName: string;
   masterTable: TableRef;
@@ -134,5 +136,10 @@ export interface LogOffsets {
 
 /** Checks a written snapshot before it may be published; returns the failures (empty = valid). */
 export interface SnapshotValidator {
-  validate(metric: MetricRuntime, table: TableRef, snapshotId: string): Promise<string[]>;
+  validate(
+    metric: MetricRuntime,
+    table: TableRef,
+    snapshotId: string,
+    context?: { cutoverMs: number },
+  ): Promise<string[]>;
 }

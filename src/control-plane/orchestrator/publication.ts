@@ -59,9 +59,10 @@ export function readPublication(
 ): Publication | null {
   const tag = refs[PUBLISHED_TAG];
   const cutover = properties[`${PREFIX}cutover`];
-  if (!tag || !cutover) return null;
+  if (!cutover) return null;
   return {
-    snapshotId: tag['snapshot-id'],
+    // An empty batch side (no rows below the cutover yet) is published without a tag.
+    snapshotId: tag?.['snapshot-id'] ?? '',
     cutover,
     version: properties[`${PREFIX}version`] ?? '',
     masterSnapshotId: properties[`${PREFIX}master-snapshot-id`] || null,

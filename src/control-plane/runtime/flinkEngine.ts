@@ -1,0 +1,101 @@
+import {
+  JobManagerClient,
+  resumeFromSavepointStatement,
+  splitScript,
+  SqlGatewayClient,
+} from '../../flink/index.ts';
+import type { JobView, SqlEngine } from '../orchestrator/ports.ts';
+
+/** The orchestrator's SqlEngine over the Flink SQL Gateway and JobManager clients. */
+export class FlinkEngine implements SqlEngine {
+  readonly gateway: SqlGatewayClient;
+  readonly jobManager: JobManagerClient;
+
+  constructor(gatewayUrl: string, jobManagerUrl: string) {
+    this.gateway = new SqlGatewayClient({ url: gatewayUrl });
+    this.jobManager = new JobManagerClient(jobManagerUrl);
+  }
+
+  /** Runs the script's statements in one session; the last statement's job id is the job. */
+  async submitScript(
+    script: string,
+    options: {
+      mode: 'batch' | 'streaming';
+      jobName: string;
+      config?: Record<string, string>;
+      restoreFrom?: string;
+    },
+  ): Promise<{ jobId: string }> {
+    const executionConfig = {
+      'execution.runtime-mode': options.mode,
+      'pipeline.name': options.jobName,
+      'table.local-time-zone': 'UTC',
+      ...options.config,
+    };
+    return this.gateway.withSession(
+      async (session) => {
+        const statements = splitScript(script);
+        if (options.restoreFrom)
+          await this.gateway.executeStatement(
+            session,
+            resumeFromSavepointStatement(options.restoreFrom),
+          );
+        let jobId: string | null = null;
+        for (const statement of statements) {
+          const result = await this.gateway.executeStatement(session, statement.sql, {
+            executionConfig,
+          });
+          jobId = result.jobId ?? jobId;
+        }
+        if (!jobId) throw new Error(`script for ${options.jobName} submitted no job`);
+        return { jobId };
+      },
+      { name: options.jobName },
+    );
+  }
+
+  async job(jobId: string): Promise<JobView | null> {
+    const job = await this.jobManager.job(jobId);
+    return job
+      ? {
+          jobId: job.jobId,
+          name: job.name,
+          state: job.state,
+          startTimeMs: job.startTimeMs,
+          durationMs: job.durationMs,
+        }
+      : null;
+  }
+
+  async jobs(): Promise<JobView[]> {
+    return (await this.jobManager.listJobs()).map((j) => ({
+      jobId: j.jobId,
+      name: j.name,
+      state: j.state,
+      startTimeMs: j.startTimeMs,
+      durationMs: j.durationMs,
+    }));
+  }
+
+  async rootException(jobId: string): Promise<string | null> {
+    return this.jobManager.rootException(jobId).catch(() => null);
+  }
+
+  async latestCompletedCheckpointId(jobId: string): Promise<number | null> {
+    return (await this.jobManager.checkpoints(jobId)).latestCompleted?.id ?? null;
+  }
+
+  /** The newest retained checkpoint (or savepoint) of a finished job, to restore a restarted one. */
+  async latestRetainedState(jobId: string): Promise<string | null> {
+    try {
+      const stats = await this.jobManager.checkpoints(jobId);
+      return stats.latestCompleted?.externalPath ?? stats.latestSavepoint?.externalPath ?? null;
+    } catch {
+      return null;
+    }
+  }
+
+  async cancel(jobId: string): Promise<void> {
+    await this.jobManager.cancel(jobId);
+  }
+}

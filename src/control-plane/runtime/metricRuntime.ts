@@ -1,0 +1,30 @@
+import type { CompiledMetric, CompiledSource } from '../compiler/compile.ts';
+import type { MetricRuntime } from '../orchestrator/ports.ts';
+
+/** The orchestrator's view of one compiled metric version. */
+export function metricRuntime(
+  metric: CompiledMetric,
+  source: CompiledSource,
+  eventTime: string,
+): MetricRuntime {
+  return {
+    metric: metric.name,
+    version: metric.version,
+    grainColumn: metric.grainColumn,
+    grainSize: metric.grainSize,
+    grainMs: metric.grainMs,
+    latenessMs: metric.latenessMs,
+    keyColumns: metric.keyColumns,
+    columns: metric.columns,
+    sourceTopic: source.topic,
+    sourceEventTime: eventTime,
+    ingestionGroupId: source.ingestionGroupId,
+    ingestionJobName: source.ingestionJobName,
+    masterTable: { namespace: source.masterTable.namespace, name: source.masterTable.name },
+    batchTable: { namespace: metric.batchTable.namespace, name: metric.batchTable.name },
+    speedTopic: metric.speedTopic,
+    batchScript: (cutover, masterSnapshotId) =>
+      metric.batchScript(cutover.getTime(), masterSnapshotId),
+    qualityChecks: metric.quality.map((q) => ({ name: q.check, description: JSON.stringify(q) })),
+  };
+}

@@ -1,0 +1,93 @@
+import { DuckDBInstance } from '@duckdb/node-api';
+import {
+  IcebergCatalogClient,
+  localPath,
+  readSnapshotFiles,
+  SchemeFileIO,
+} from '../../iceberg/index.ts';
+import type { MetricRuntime, SnapshotValidator, TableRef } from '../orchestrator/ports.ts';
+import type { QualityCheck } from '../definitions/schema.ts';
+
+/**
+ * Validates a batch view snapshot before publication, reading its data files with DuckDB (found
+ * through the Iceberg metadata, not through Flink): rows exist when the master has rows below the
+ * cutover, and every quality check of the definition holds.
+ */
+export class DuckDbSnapshotValidator implements SnapshotValidator {
+  constructor(
+    private readonly catalog: IcebergCatalogClient,
+    private readonly checksOf: (metric: string) => QualityCheck[],
+  ) {}
+
+  async validate(
+    metric: MetricRuntime,
+    table: TableRef,
+    snapshotId: string,
+    context?: { cutoverMs: number },
+  ): Promise<string[]> {
+    const io = new SchemeFileIO();
+    const meta = (await this.catalog.loadTable({ namespace: [table.namespace], name: table.name }))
+      .metadata;
+    const files = snapshotId
+      ? await readSnapshotFiles(meta, io, { snapshotId })
+      : { dataFiles: [] };
+    const failures: string[] = [];
+    const rows = files.dataFiles.reduce((n, f) => n + f.recordCount, 0);
+    if (rows === 0 && context) {
+      const master = (
+        await this.catalog.loadTable({
+          namespace: [metric.masterTable.namespace],
+          name: metric.masterTable.name,
+        })
+      ).metadata;
+      const below = await readSnapshotFiles(master, io, {
+        where: { column: metric.sourceEventTime, beforeMs: context.cutoverMs },
+      });
+      if (below.dataFiles.some((f) => f.recordCount > 0))
+        failures.push(
+          'the batch view is empty although the master table has rows before the cutover',
+        );
+    }
+    const checks = this.checksOf(metric.metric);
+    if (rows === 0 || checks.length === 0)
+      return [
+        ...failures,
+        ...checks
+          .filter((c) => c.check === 'min_rows' && rows < c.value)
+          .map(
+            (c) => `min_rows: ${rows} row(s), at least ${(c as { value: number }).value} required`,
+          ),
+      ];
+    const instance = await DuckDBInstance.create(':memory:');
+    const connection = await instance.connect();
+    try {
+      const list = files.dataFiles
+        .map((f) => `'${localPath(f.path).replace(/'/g, "''")}'`)
+        .join(', ');
+      for (const check of checks) {
+        if (check.check === 'min_rows') {
+          if (rows < check.value)
+            failures.push(`min_rows: ${rows} row(s), at least ${check.value} required`);
+          continue;
+        }
+        const condition =
+          check.check === 'not_null'
+            ? (c: string) => `"${c}" IS NULL`
+            : (c: string) => `"${c}" < 0`;
+        const sql = `SELECT ${check.columns.map((c) => `count(*) FILTER (WHERE ${condition(c)}) AS "${c}"`).join(', ')} FROM read_parquet([${list}])`;
+        const [counts] = (await connection.runAndReadAll(sql)).getRowObjectsJson();
+        for (const column of check.columns) {
+          const bad = Number(counts?.[column] ?? 0);
+          if (bad > 0)
+            failures.push(
+              `${check.check}: ${bad} row(s) with ${check.check === 'not_null' ? 'NULL' : 'a negative'} ${column}`,
+            );
+        }
+      }
+    } finally {
+      connection.closeSync();
+      instance.closeSync();
+    }
+    return failures;
+  }
+}
