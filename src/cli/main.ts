@@ -5,6 +5,13 @@ import { demoCommand } from './commands/demo.ts';
 import { flinkCommand } from './commands/flink.ts';
 import { icebergCommand } from './commands/iceberg.ts';
 import { planCommand, validateCommand } from './commands/definitions.ts';
+import {
+  batchCommand,
+  deployCommand,
+  runCommand,
+  statusCommand,
+  versionsCommand,
+} from './commands/controlPlane.ts';
 
 // The CLI is the imperative shell: it wires the modules together and is the only place
 // that formats errors for humans. Each command group lives in ./commands/<group>.ts and
@@ -22,6 +29,11 @@ program.addCommand(flinkCommand());
 program.addCommand(icebergCommand());
 program.addCommand(validateCommand());
 program.addCommand(planCommand());
+program.addCommand(deployCommand());
+program.addCommand(batchCommand());
+program.addCommand(statusCommand());
+program.addCommand(versionsCommand());
+program.addCommand(runCommand());
 
 try {
   await program.parseAsync(process.argv);

@@ -113,7 +113,7 @@ function kafkaTableDdl(
 
 export function compileSource(source: SourceDefinition, b: RuntimeBindings): CompiledSource {
   const masterName = names.masterTable(source.name);
-  const group = names.ingestionGroup(source.name);
+  const group = names.ingestionGroup(b.namespace, source.name);
   const kafkaName = `${source.name}__kafka`;
   const ingestionScript = [
     catalogDdl(b),
@@ -146,7 +146,7 @@ export function compileSource(source: SourceDefinition, b: RuntimeBindings): Com
         'write.format.default': 'parquet',
       },
     },
-    ingestionJobName: names.ingestionJob(source.name),
+    ingestionJobName: names.ingestionJob(b.namespace, source.name),
     ingestionGroupId: group,
     ingestionScript,
   };
@@ -178,7 +178,7 @@ export function compileMetric(
   const columns = metricColumns(metric, source);
   const outputList = columns.map((c) => ident(c.name)).join(', ');
   const batchName = names.batchTable(metric.name, version);
-  const speedTopic = names.speedTopic(metric.name, version);
+  const speedTopic = names.speedTopic(b.namespace, metric.name, version);
   const selectAll = source.columns.map((c) => ident(c.name)).join(', ');
   const sinkName = `${metric.name}__speed`;
   const pk = [metric.grain.column, ...metric.keys].map(ident).join(', ');
@@ -206,7 +206,7 @@ export function compileMetric(
         source,
         b,
         {
-          'properties.group.id': names.speedGroup(metric.name, version),
+          'properties.group.id': names.speedGroup(b.namespace, metric.name, version),
           'scan.startup.mode': 'timestamp',
           'scan.startup.timestamp-millis': String(startMs),
         },
@@ -242,15 +242,15 @@ export function compileMetric(
       },
     },
     speedTopic,
-    speedJobName: names.speedJob(metric.name, version),
-    batchJobName: names.batchJob(metric.name, version),
+    speedJobName: names.speedJob(b.namespace, metric.name, version),
+    batchJobName: names.batchJob(b.namespace, metric.name, version),
     batchScript,
     streamingScript,
     streamingConfig: {
       'execution.runtime-mode': 'streaming',
       'table.exec.state.ttl': `${parseDuration(metric.speed.state_ttl)! / 1000} s`,
       'table.local-time-zone': 'UTC',
-      'pipeline.name': names.speedJob(metric.name, version),
+      'pipeline.name': names.speedJob(b.namespace, metric.name, version),
     },
     unionViewSql: [
       `SELECT ${columns.map((c) => c.name).join(', ')} FROM batch WHERE ${metric.grain.column} < $cutover`,

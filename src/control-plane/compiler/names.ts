@@ -1,13 +1,18 @@
 /** Every name lambdalake derives from a definition, in one place (infra/pulumi uses the same). */
 export const DEFAULT_NAMESPACE = 'lambdalake';
 
+/**
+ * Names shared by every deployment on the same Kafka and Flink cluster (topics, jobs, consumer
+ * groups) start with the deployment's namespace, so two namespaces never collide; with the default
+ * namespace they read `lambdalake-ingest-orders`, `lambdalake.speed.<metric>.v<version>`.
+ */
 export const names = {
   masterTable: (source: string) => `${source}_master`,
   batchTable: (metric: string, version: string) => `${metric}__v${version}`,
-  speedTopic: (metric: string, version: string) => `lambdalake.speed.${metric}.v${version}`,
-  ingestionJob: (source: string) => `lambdalake-ingest-${source}`,
-  ingestionGroup: (source: string) => `lambdalake-ingest-${source}`,
-  speedJob: (metric: string, version: string) => `lambdalake-speed-${metric}-v${version}`,
-  speedGroup: (metric: string, version: string) => `lambdalake-speed-${metric}-v${version}`,
-  batchJob: (metric: string, version: string) => `lambdalake-batch-${metric}-v${version}`,
+  speedTopic: (ns: string, metric: string, version: string) => `${ns}.speed.${metric}.v${version}`,
+  ingestionJob: (ns: string, source: string) => `${ns}-ingest-${source}`,
+  ingestionGroup: (ns: string, source: string) => `${ns}-ingest-${source}`,
+  speedJob: (ns: string, metric: string, version: string) => `${ns}-speed-${metric}-v${version}`,
+  speedGroup: (ns: string, metric: string, version: string) => `${ns}-speed-${metric}-v${version}`,
+  batchJob: (ns: string, metric: string, version: string) => `${ns}-batch-${metric}-v${version}`,
 };

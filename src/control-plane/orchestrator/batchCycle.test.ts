@@ -31,6 +31,7 @@ function metric(): MetricRuntime {
     sourceEventTime: 'event_time',
     ingestionGroupId: 'lambdalake-ingest-orders',
     ingestionJobName: 'lambdalake-ingest-orders',
+    batchJobName: 'lambdalake-batch-hourly_revenue-vabc',
     masterTable: { namespace: 'lambdalake', name: 'orders_master' },
     batchTable: { namespace: 'lambdalake', name: 'hourly_revenue__vabcd1234_batch' },
     speedTopic: 'lambdalake.speed.hourly_revenue.vabcd1234',

@@ -141,21 +141,20 @@ export async function runBatchCycle(
     }
     if (record!.state === 'validate') {
       const fresh = (await deps.catalog.loadTable(metric.batchTable))!;
+      // Flink's Iceberg sink commits nothing when the job wrote no rows: an empty batch side, which
+      // the validator accepts only if the master table has no rows below the cutover either.
       const snapshot = fresh.snapshots.find((s) => s.summary['flink.job-id'] === record!.jobId);
-      if (!snapshot)
-        throw new Error(
-          `job ${record!.jobId} finished but committed no snapshot to ${metric.batchTable.name}`,
-        );
-      const failures = await deps.validator.validate(
-        metric,
-        metric.batchTable,
-        snapshot.snapshotId,
-      );
+      const snapshotId = snapshot?.snapshotId ?? '';
+      const failures = await deps.validator.validate(metric, metric.batchTable, snapshotId, {
+        cutoverMs: Date.parse(record!.cutover!),
+      });
       if (failures.length > 0)
-        throw new Error(`snapshot ${snapshot.snapshotId} is invalid: ${failures.join('; ')}`);
+        throw new Error(
+          `${snapshot ? `snapshot ${snapshotId}` : `job ${record!.jobId}'s output (no snapshot)`} is invalid: ${failures.join('; ')}`,
+        );
       await move('publish', {
-        snapshotId: snapshot.snapshotId,
-        rowCount: snapshot.summary['total-records'] ?? '',
+        snapshotId,
+        rowCount: snapshot?.summary['total-records'] ?? '0',
       });
     }
     if (record!.state === 'publish') {
@@ -171,7 +170,7 @@ export async function runBatchCycle(
         // Lost the race: the winner's publication stands; this run leaves nothing behind.
         return outcome('conflict', record!, null, started, jobDurationMs);
       }
-      say(`published snapshot ${publication.snapshotId} with cutover ${publication.cutover}`);
+      say(`published snapshot ${publication.snapshotId || '(empty batch side)'} with cutover ${publication.cutover}`);
       table = (await deps.catalog.loadTable(metric.batchTable))!;
       record = { ...record!, state: 'register', updatedAt: clock().toISOString() };
       if (deps.crashAfter === 'register') process.exit(137);
@@ -266,7 +265,7 @@ async function runOrAwaitJob(
     jobId = (
       await deps.engine.submitScript(script, {
         mode: 'batch',
-        jobName: `lambdalake-batch-${metric.metric}-v${metric.version}`,
+        jobName: metric.batchJobName,
       })
     ).jobId;
     await recordJob(jobId);

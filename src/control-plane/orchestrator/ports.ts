@@ -116,6 +116,7 @@ export interface MetricRuntime {
   sourceEventTime: string;
   ingestionGroupId: string;
   ingestionJobName: string;
+  batchJobName: string;
   masterTable: TableRef;
   batchTable: TableRef;
   speedTopic: string;

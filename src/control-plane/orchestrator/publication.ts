@@ -105,12 +105,17 @@ export function buildPublishCommit(
       },
     ],
     updates: [
-      {
-        action: 'set-snapshot-ref',
-        'ref-name': PUBLISHED_TAG,
-        type: 'tag',
-        'snapshot-id': next.snapshotId,
-      },
+      // An empty batch side (Flink committed no snapshot: nothing below the cutover) has nothing to tag.
+      ...(next.snapshotId
+        ? [
+            {
+              action: 'set-snapshot-ref' as const,
+              'ref-name': PUBLISHED_TAG,
+              type: 'tag' as const,
+              'snapshot-id': next.snapshotId,
+            },
+          ]
+        : []),
       { action: 'set-properties', updates: publicationProperties(next) },
     ],
   };

@@ -20,6 +20,7 @@ export function metricRuntime(
     sourceEventTime: eventTime,
     ingestionGroupId: source.ingestionGroupId,
     ingestionJobName: source.ingestionJobName,
+    batchJobName: metric.batchJobName,
     masterTable: { namespace: source.masterTable.namespace, name: source.masterTable.name },
     batchTable: { namespace: metric.batchTable.namespace, name: metric.batchTable.name },
     speedTopic: metric.speedTopic,

@@ -1,0 +1,255 @@
+import { Command } from 'commander';
+import Table from 'cli-table3';
+import { openControlPlane, type ControlPlane } from '../../control-plane/runtime/controlPlane.ts';
+import { deploy } from '../../control-plane/runtime/deploy.ts';
+import { deploymentStatus, metricVersions } from '../../control-plane/runtime/status.ts';
+import { runScheduler } from '../../control-plane/runtime/scheduler.ts';
+import { runBatchCycle } from '../../control-plane/orchestrator/batchCycle.ts';
+import { describeAction } from '../../control-plane/orchestrator/deployPlan.ts';
+
+const say = (message: string) => process.stderr.write(`${message}\n`);
+
+async function withControlPlane<T>(
+  dir: string,
+  work: (cp: ControlPlane) => Promise<T>,
+): Promise<T> {
+  const cp = await openControlPlane(dir);
+  try {
+    return await work(cp);
+  } finally {
+    await cp.close();
+  }
+}
+
+function table(head: string[]): Table.Table {
+  return new Table({ head, style: process.stdout.isTTY ? {} : { head: [], border: [] } });
+}
+
+/** `lambdalake deploy [--dry-run] [--json]`. */
+export function deployCommand(): Command {
+  return new Command('deploy')
+    .description(
+      'create topics and tables, start ingestion and speed jobs, run first batches, switch versions (idempotent)',
+    )
+    .option('--dir <folder>', 'project folder', '.')
+    .option('--dry-run', 'print the actions without doing them')
+    .option('--json', 'print the result as JSON')
+    .action(async (opts: { dir: string; dryRun?: boolean; json?: boolean }) =>
+      withControlPlane(opts.dir, async (cp) => {
+        const result = await deploy(cp, { say: opts.json ? undefined : say, dryRun: opts.dryRun });
+        if (opts.json) {
+          process.stdout.write(
+            JSON.stringify(
+              {
+                actions: result.actions.map(describeAction),
+                batches: result.batches.map((b) => ({
+                  metric: b.metric,
+                  state: b.outcome.state,
+                  publication: b.outcome.publication,
+                  wallMs: b.outcome.wallMs,
+                })),
+                wallMs: result.wallMs,
+              },
+              null,
+              2,
+            ) + '\n',
+          );
+        } else if (opts.dryRun) {
+          for (const action of result.actions) process.stdout.write(`${describeAction(action)}\n`);
+        } else {
+          process.stdout.write(
+            `deployed: ${result.actions.length} action(s) in ${(result.wallMs / 1000).toFixed(1)} s\n`,
+          );
+        }
+      }),
+    );
+}
+
+/** `lambdalake batch [metric…] [--cutover <time>]`: one batch cycle per metric. */
+export function batchCommand(): Command {
+  return new Command('batch')
+    .description(
+      'run one batch cycle (cutover, batch job, validate, publish, register) for each metric',
+    )
+    .argument('[metrics...]', 'metrics (default: all)')
+    .option('--dir <folder>', 'project folder', '.')
+    .option(
+      '--cutover <time>',
+      "backfill: this cutover (ISO-8601, aligned to the grain) instead of the protocol's",
+    )
+    .option('--json', 'print outcomes as JSON')
+    .action(async (only: string[], opts: { dir: string; cutover?: string; json?: boolean }) =>
+      withControlPlane(opts.dir, async (cp) => {
+        const metrics = only.length > 0 ? only.map((m) => cp.metric(m)) : cp.compiled.metrics;
+        const cutover = opts.cutover ? parseCutover(opts.cutover) : undefined;
+        const outcomes = [];
+        for (const metric of metrics) {
+          if (!opts.json) say(`== ${metric.name} v${metric.version}`);
+          if (cutover && cutover.getTime() % metric.grainMs !== 0)
+            throw new Error(
+              `--cutover ${opts.cutover} is not aligned to ${metric.name}'s grain of ${metric.grainSize}`,
+            );
+          const outcome = await runBatchCycle(
+            cp.runtimeOf(metric),
+            cp.batchDeps(opts.json ? undefined : (m) => say(`  ${m}`)),
+            {
+              cutover,
+              allowEarlierCutover: cutover !== undefined,
+            },
+          );
+          outcomes.push({ metric: metric.name, version: metric.version, ...outcome });
+          if (outcome.state !== 'done') process.exitCode = 1;
+        }
+        if (opts.json) {
+          process.stdout.write(JSON.stringify(outcomes, null, 2) + '\n');
+          return;
+        }
+        const t = table([
+          'metric',
+          'version',
+          'outcome',
+          'cutover',
+          'snapshot',
+          'rows',
+          'wall s',
+          'overhead s',
+        ]);
+        for (const o of outcomes)
+          t.push([
+            o.metric,
+            o.version,
+            o.state,
+            o.publication?.cutover ?? '-',
+            o.publication?.snapshotId || '(empty)',
+            o.record.rowCount ?? '-',
+            (o.wallMs / 1000).toFixed(1),
+            (o.overheadMs / 1000).toFixed(1),
+          ]);
+        process.stdout.write(t.toString() + '\n');
+      }),
+    );
+}
+
+function parseCutover(text: string): Date {
+  const ms = Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(text) ? text : `${text}Z`);
+  if (Number.isNaN(ms))
+    throw new Error(`--cutover '${text}' is not a time: use ISO-8601, e.g. 2026-11-24T10:00:00Z`);
+  return new Date(ms);
+}
+
+/** `lambdalake status [--json]`. */
+export function statusCommand(): Command {
+  return new Command('status')
+    .description(
+      'sources (ingestion job, lag) and metrics (versions, publication, last run, speed job)',
+    )
+    .option('--dir <folder>', 'project folder', '.')
+    .option('--json', 'print JSON')
+    .action(async (opts: { dir: string; json?: boolean }) =>
+      withControlPlane(opts.dir, async (cp) => {
+        const status = await deploymentStatus(cp);
+        if (opts.json) {
+          process.stdout.write(JSON.stringify(status, null, 2) + '\n');
+          return;
+        }
+        const sources = table([
+          'source',
+          'topic',
+          'ingestion job',
+          'state',
+          'lag',
+          'master snapshot',
+        ]);
+        for (const s of status.sources)
+          sources.push([
+            s.source,
+            s.topic,
+            s.ingestionJob?.jobId ?? '-',
+            s.ingestionJob?.state ?? 'not running',
+            s.lag ?? '-',
+            s.masterSnapshotId ?? '-',
+          ]);
+        const metrics = table([
+          'metric',
+          'version',
+          'served',
+          'cutover',
+          'snapshot',
+          'last run',
+          'speed job',
+        ]);
+        for (const m of status.metrics)
+          metrics.push([
+            m.metric,
+            m.version,
+            m.servedVersion ?? '-',
+            m.publication?.cutover ?? '-',
+            m.publication ? m.publication.snapshotId || '(empty)' : '-',
+            m.lastRun
+              ? `${m.lastRun.state}${m.lastRun.error ? `: ${m.lastRun.error.slice(0, 60)}` : ''}`
+              : '-',
+            m.speedJob?.state ?? 'not running',
+          ]);
+        process.stdout.write(
+          `namespace ${status.namespace}\n${sources.toString()}\n${metrics.toString()}\n`,
+        );
+      }),
+    );
+}
+
+/** `lambdalake versions <metric> [--json]`. */
+export function versionsCommand(): Command {
+  return new Command('versions')
+    .description('every version of a metric with a batch view table, and which one is served')
+    .argument('<metric>')
+    .option('--dir <folder>', 'project folder', '.')
+    .option('--json', 'print JSON')
+    .action(async (metric: string, opts: { dir: string; json?: boolean }) =>
+      withControlPlane(opts.dir, async (cp) => {
+        const versions = await metricVersions(cp, metric);
+        if (opts.json) {
+          process.stdout.write(JSON.stringify(versions, null, 2) + '\n');
+          return;
+        }
+        const t = table(['version', 'table', 'served', 'definitions', 'cutover', 'published at']);
+        for (const v of versions)
+          t.push([
+            v.version,
+            v.table,
+            v.served ? 'yes' : '',
+            v.current ? 'current' : '',
+            v.publication?.cutover ?? '-',
+            v.publication?.publishedAt ?? '-',
+          ]);
+        process.stdout.write(t.toString() + '\n');
+      }),
+    );
+}
+
+/** `lambdalake run`: the scheduler, until SIGTERM or SIGINT. */
+export function runCommand(): Command {
+  return new Command('run')
+    .description("run every metric's batch cycles on its schedule until SIGTERM")
+    .option('--dir <folder>', 'project folder', '.')
+    .option('--max-cycles <n>', 'stop after n cycles', (v) => Number(v))
+    .action(async (opts: { dir: string; maxCycles?: number }) =>
+      withControlPlane(opts.dir, async (cp) => {
+        const stop = new AbortController();
+        const onSignal = (signal: string) => {
+          say(`${signal}: stopping after the cycle in flight`);
+          stop.abort();
+        };
+        process.once('SIGTERM', () => onSignal('SIGTERM'));
+        process.once('SIGINT', () => onSignal('SIGINT'));
+        say(
+          `scheduler: ${cp.compiled.metrics.map((m) => `${m.name} every ${cp.project.metrics.get(m.name)!.definition.batch.schedule}`).join(', ')}`,
+        );
+        const cycles = await runScheduler(cp, {
+          signal: stop.signal,
+          maxCycles: opts.maxCycles,
+          log: (e) => process.stdout.write(JSON.stringify(e) + '\n'),
+        });
+        say(`scheduler stopped after ${cycles} cycle(s)`);
+      }),
+    );
+}

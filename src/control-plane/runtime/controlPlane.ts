@@ -1,0 +1,121 @@
+import { resolve } from 'node:path';
+import type { Admin } from 'kafkajs';
+import { IcebergCatalogClient } from '../../iceberg/index.ts';
+import { resolvePorts } from '../../stack/ports.ts';
+import {
+  compileProject,
+  type CompiledMetric,
+  type CompiledProject,
+  type CompiledSource,
+} from '../compiler/compile.ts';
+import type { RuntimeBindings } from '../compiler/bindings.ts';
+import { DEFAULT_NAMESPACE } from '../compiler/names.ts';
+import { loadProjectOrThrow, type Project } from '../definitions/loadProject.ts';
+import type { BatchCycleDeps } from '../orchestrator/batchCycle.ts';
+import type { MetricRuntime } from '../orchestrator/ports.ts';
+import { FlinkEngine } from './flinkEngine.ts';
+import { IcebergTables } from './icebergTables.ts';
+import { connectKafkaAdmin, kafkaLog } from './kafkaLog.ts';
+import { metricRuntime } from './metricRuntime.ts';
+import { HttpServingRegistry } from './servingRegistry.ts';
+import { DuckDbSnapshotValidator } from './snapshotValidator.ts';
+
+/** Where the control plane finds the services; each can be overridden by an environment variable. */
+export interface ControlPlaneEndpoints {
+  kafkaBrokers: string[];
+  sqlGatewayUrl: string;
+  flinkRestUrl: string;
+  icebergCatalogUrl: string;
+  servingUrl: string;
+  /** The control plane's credential for the serving endpoint's catalog API. */
+  servingToken: string;
+  namespace: string;
+}
+
+/** The local stack's ports (LAMBDALAKE_PORT_OFFSET and friends), unless LAMBDALAKE_* URLs say otherwise. */
+export function controlPlaneEndpoints(env: NodeJS.ProcessEnv = process.env): ControlPlaneEndpoints {
+  const ports = resolvePorts(env);
+  return {
+    kafkaBrokers: (env.LAMBDALAKE_KAFKA_BROKERS ?? `127.0.0.1:${ports.kafka}`).split(','),
+    sqlGatewayUrl: env.LAMBDALAKE_SQL_GATEWAY_URL ?? `http://127.0.0.1:${ports.sqlGateway}`,
+    flinkRestUrl: env.LAMBDALAKE_FLINK_URL ?? `http://127.0.0.1:${ports.flinkRest}`,
+    icebergCatalogUrl: env.LAMBDALAKE_ICEBERG_URL ?? `http://127.0.0.1:${ports.icebergCatalog}`,
+    servingUrl: env.LAMBDALAKE_SERVING_URL ?? `http://127.0.0.1:${ports.servingHttp}`,
+    servingToken: env.LAMBDALAKE_SERVING_TOKEN ?? 'lambdalake-local-control-plane',
+    namespace: env.LAMBDALAKE_NAMESPACE ?? DEFAULT_NAMESPACE,
+  };
+}
+
+export function bindingsFor(endpoints: ControlPlaneEndpoints): RuntimeBindings {
+  return {
+    catalogUri: endpoints.icebergCatalogUrl,
+    catalogName: 'lake',
+    namespace: endpoints.namespace,
+    kafkaBootstrap: endpoints.kafkaBrokers.join(','),
+  };
+}
+
+/** A loaded, compiled project with connected clients; `close()` releases them. */
+export interface ControlPlane {
+  endpoints: ControlPlaneEndpoints;
+  project: Project;
+  compiled: CompiledProject;
+  catalog: IcebergCatalogClient;
+  tables: IcebergTables;
+  engine: FlinkEngine;
+  admin: Admin;
+  batchDeps(progress?: (message: string) => void): BatchCycleDeps;
+  metric(name: string): CompiledMetric;
+  sourceOf(metric: CompiledMetric): CompiledSource;
+  runtimeOf(metric: CompiledMetric): MetricRuntime;
+  close(): Promise<void>;
+}
+
+export async function openControlPlane(
+  projectDir: string,
+  endpoints: ControlPlaneEndpoints = controlPlaneEndpoints(),
+): Promise<ControlPlane> {
+  const project = await loadProjectOrThrow(resolve(projectDir));
+  const compiled = compileProject(project, bindingsFor(endpoints));
+  const catalog = new IcebergCatalogClient({ url: endpoints.icebergCatalogUrl });
+  const tables = new IcebergTables(catalog);
+  const engine = new FlinkEngine(endpoints.sqlGatewayUrl, endpoints.flinkRestUrl);
+  const admin = await connectKafkaAdmin(endpoints.kafkaBrokers);
+  const serving = new HttpServingRegistry(endpoints.servingUrl, endpoints.servingToken);
+  const metric = (name: string): CompiledMetric => {
+    const found = compiled.metrics.find((m) => m.name === name);
+    if (!found)
+      throw new Error(
+        `no metric '${name}': metrics are ${compiled.metrics.map((m) => m.name).join(', ')}`,
+      );
+    return found;
+  };
+  const sourceOf = (m: CompiledMetric): CompiledSource =>
+    compiled.sources.find((s) => s.name === m.source)!;
+  const runtimeOf = (m: CompiledMetric): MetricRuntime =>
+    metricRuntime(m, sourceOf(m), project.sources.get(m.source)!.definition.event_time);
+  const validator = new DuckDbSnapshotValidator(catalog, (name) => metric(name).quality);
+  return {
+    endpoints,
+    project,
+    compiled,
+    catalog,
+    tables,
+    engine,
+    admin,
+    metric,
+    sourceOf,
+    runtimeOf,
+    batchDeps: (progress) => ({
+      catalog: tables,
+      engine,
+      log: kafkaLog(admin),
+      serving,
+      validator,
+      progress,
+    }),
+    close: async () => {
+      await admin.disconnect();
+    },
+  };
+}

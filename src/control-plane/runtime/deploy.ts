@@ -1,0 +1,238 @@
+import { ensureTopics, type DesiredTopic } from '../orchestrator/topics.ts';
+import {
+  describeAction,
+  planDeployment,
+  tableKey,
+  type DeployAction,
+  type DesiredDeployment,
+  type ObservedDeployment,
+} from '../orchestrator/deployPlan.ts';
+import { runBatchCycle, type BatchCycleOutcome } from '../orchestrator/batchCycle.ts';
+import { chooseCutover } from '../orchestrator/cutover.ts';
+import { AlreadyExistsError } from '../../iceberg/index.ts';
+import { readPublication } from '../orchestrator/publication.ts';
+import type { TableSpec } from '../compiler/compile.ts';
+import type { ControlPlane } from './controlPlane.ts';
+
+/** The deployment record lives in the namespace's properties: metric → version served. */
+export const SERVED_PREFIX = 'lambdalake.served.';
+
+/** Ingestion commits to Iceberg on checkpoints: this bounds how stale a batch cycle's master can be. */
+export const INGESTION_CHECKPOINT_INTERVAL = '2 s';
+
+export function desiredDeployment(cp: ControlPlane): DesiredDeployment {
+  const topics: DesiredTopic[] = [
+    ...cp.compiled.sources.map((s) => ({
+      name: s.topic,
+      partitions: s.partitions,
+      compacted: false,
+    })),
+    ...cp.compiled.metrics.map((m) => ({
+      name: m.speedTopic,
+      partitions: cp.sourceOf(m).partitions,
+      compacted: true,
+    })),
+  ];
+  return {
+    namespace: cp.endpoints.namespace,
+    topics,
+    tables: [
+      ...cp.compiled.sources.map((s) => ({ table: s.masterTable, owner: `source ${s.name}` })),
+      ...cp.compiled.metrics.map((m) => ({
+        table: m.batchTable,
+        owner: `metric ${m.name} v${m.version}`,
+      })),
+    ],
+    jobs: [
+      ...cp.compiled.sources.map((s) => ({
+        name: s.ingestionJobName,
+        kind: 'ingestion' as const,
+        owner: s.name,
+      })),
+      ...cp.compiled.metrics.map((m) => ({
+        name: m.speedJobName,
+        kind: 'speed' as const,
+        owner: m.name,
+      })),
+    ],
+    metrics: cp.compiled.metrics.map((m) => ({
+      metric: m.name,
+      version: m.version,
+      speedJobName: m.speedJobName,
+    })),
+  };
+}
+
+/** What exists now: namespace, topics, tables, Flink jobs by name, and the served versions. */
+export async function observeDeployment(cp: ControlPlane): Promise<ObservedDeployment> {
+  const ns = [cp.endpoints.namespace];
+  const namespaceExists = await cp.catalog.namespaceExists(ns);
+  const [topics, tables, jobs] = await Promise.all([
+    cp.admin.listTopics(),
+    namespaceExists ? cp.catalog.listTables(ns) : Promise.resolve([]),
+    cp.engine.jobs(),
+  ]);
+  const properties = namespaceExists ? await cp.catalog.loadNamespace(ns) : {};
+  const servedVersions = Object.fromEntries(
+    Object.entries(properties)
+      .filter(([k]) => k.startsWith(SERVED_PREFIX))
+      .map(([k, v]) => [k.slice(SERVED_PREFIX.length), v]),
+  );
+  return {
+    namespaceExists,
+    topics: new Set(topics),
+    tables: new Set(tables.map((t) => `${t.namespace.join('.')}.${t.name}`)),
+    jobs,
+    servedVersions,
+  };
+}
+
+export interface DeployResult {
+  actions: DeployAction[];
+  batches: { metric: string; outcome: BatchCycleOutcome }[];
+  wallMs: number;
+}
+
+/**
+ * `lambdalake deploy`: observe, plan, execute. Every action is idempotent and the plan is made from
+ * what exists, so a second deploy with nothing changed does nothing and a killed one finishes.
+ */
+export async function deploy(
+  cp: ControlPlane,
+  options: { say?: (message: string) => void; dryRun?: boolean; now?: () => Date } = {},
+): Promise<DeployResult> {
+  const started = Date.now();
+  const say = options.say ?? (() => undefined);
+  const now = options.now ?? (() => new Date());
+  const actions = planDeployment(desiredDeployment(cp), await observeDeployment(cp));
+  if (actions.length === 0) say('nothing to do: everything is deployed and running');
+  const batches: DeployResult['batches'] = [];
+  if (options.dryRun) return { actions, batches, wallMs: Date.now() - started };
+  for (const action of actions) {
+    say(describeAction(action));
+    const outcome = await execute(cp, action, say, now);
+    if (outcome) batches.push(outcome);
+  }
+  return { actions, batches, wallMs: Date.now() - started };
+}
+
+async function execute(
+  cp: ControlPlane,
+  action: DeployAction,
+  say: (message: string) => void,
+  now: () => Date,
+): Promise<{ metric: string; outcome: BatchCycleOutcome } | null> {
+  switch (action.kind) {
+    case 'create-namespace':
+      await cp.catalog
+        .createNamespace([action.namespace], { owner: 'lambdalake' })
+        .catch(ignoreAlreadyExists);
+      return null;
+    case 'create-topic':
+      await ensureTopics(cp.admin, [action.topic]);
+      return null;
+    case 'create-table':
+      await createTable(cp, tableSpecOf(cp, tableKey(action.table.table)));
+      return null;
+    case 'start-job':
+      await startJob(cp, action.job.name, action.restoreFromJobId, say, now);
+      return null;
+    case 'first-batch': {
+      const metric = cp.metric(action.metric);
+      const outcome = await runBatchCycle(
+        cp.runtimeOf(metric),
+        cp.batchDeps((m) => say(`  ${m}`)),
+      );
+      if (outcome.state !== 'done')
+        throw new Error(
+          `the first batch of ${action.metric} v${action.version} ended in '${outcome.state}'; run deploy again`,
+        );
+      return { metric: action.metric, outcome };
+    }
+    case 'switch-version':
+      // The first batch registered the new version's union view; this records it as served.
+      await cp.catalog.updateNamespaceProperties([cp.endpoints.namespace], {
+        [`${SERVED_PREFIX}${action.metric}`]: action.to,
+      });
+      return null;
+    case 'stop-job':
+      await cp.engine.cancel(action.jobId);
+      return null;
+  }
+}
+
+function tableSpecOf(cp: ControlPlane, key: string): TableSpec {
+  const specs = [
+    ...cp.compiled.sources.map((s) => s.masterTable),
+    ...cp.compiled.metrics.map((m) => m.batchTable),
+  ];
+  return specs.find((s) => tableKey(s) === key)!;
+}
+
+async function createTable(cp: ControlPlane, spec: TableSpec): Promise<void> {
+  await cp.catalog
+    .createTable([spec.namespace], {
+      name: spec.name,
+      schema: spec.schema,
+      partitionSpec: spec.partitionSpec,
+      properties: spec.properties,
+    })
+    .catch(ignoreAlreadyExists);
+}
+
+function ignoreAlreadyExists(error: unknown): void {
+  // A concurrent deploy created it first: the desired state holds either way.
+  if (error instanceof AlreadyExistsError) return;
+  throw error;
+}
+
+/**
+ * Starts an ingestion or speed job by name. A job that ran before resumes from its newest retained
+ * checkpoint; a speed job that never ran starts reading Kafka at (cutover − lateness), where the
+ * cutover is the published one or the earliest one a first batch could pick from now.
+ */
+async function startJob(
+  cp: ControlPlane,
+  name: string,
+  restoreFromJobId: string | null,
+  say: (message: string) => void,
+  now: () => Date,
+): Promise<void> {
+  const restoreFrom = restoreFromJobId
+    ? await cp.engine.latestRetainedState(restoreFromJobId)
+    : null;
+  if (restoreFromJobId)
+    say(
+      restoreFrom
+        ? `  restoring from ${restoreFrom}`
+        : `  no retained checkpoint of ${restoreFromJobId}: starting fresh`,
+    );
+  const source = cp.compiled.sources.find((s) => s.ingestionJobName === name);
+  if (source) {
+    const { jobId } = await cp.engine.submitScript(source.ingestionScript, {
+      mode: 'streaming',
+      jobName: name,
+      config: { 'execution.checkpointing.interval': INGESTION_CHECKPOINT_INTERVAL },
+      restoreFrom: restoreFrom ?? undefined,
+    });
+    say(`  ${name} is job ${jobId}`);
+    return;
+  }
+  const metric = cp.compiled.metrics.find((m) => m.speedJobName === name);
+  if (!metric) throw new Error(`no definition owns job ${name}`);
+  const table = await cp.tables.loadTable(metric.batchTable);
+  const published = table ? readPublication(table.properties, table.refs) : null;
+  const cutoverMs = published
+    ? Date.parse(published.cutover)
+    : chooseCutover(now(), metric.latenessMs, metric.grainMs).getTime();
+  const startMs = cutoverMs - metric.latenessMs;
+  const { jobId } = await cp.engine.submitScript(metric.streamingScript(startMs), {
+    mode: 'streaming',
+    jobName: name,
+    config: metric.streamingConfig,
+    restoreFrom: restoreFrom ?? undefined,
+  });
+  say(
+    `  ${name} is job ${jobId}, reading ${metric.source} from ${new Date(startMs).toISOString()}`,
+  );
+}

@@ -1,0 +1,125 @@
+import { readRunRecord } from '../orchestrator/batchCycleStates.ts';
+import { formatOffsets } from '../orchestrator/ingestionProgress.ts';
+import { readPublication, type Publication } from '../orchestrator/publication.ts';
+import type { JobView } from '../orchestrator/ports.ts';
+import type { ControlPlane } from './controlPlane.ts';
+import { observeDeployment } from './deploy.ts';
+
+export interface MetricStatus {
+  metric: string;
+  /** The version the definitions compile to now. */
+  version: string;
+  /** The version the union view serves (deployment record); differs until deploy switches it. */
+  servedVersion: string | null;
+  publication: Publication | null;
+  lastRun: { runId: string; state: string; error?: string; updatedAt: string } | null;
+  speedJob: { jobId: string; state: string } | null;
+}
+
+export interface SourceStatus {
+  source: string;
+  topic: string;
+  ingestionJob: { jobId: string; state: string } | null;
+  /** Records in Kafka not yet committed to the master table by the ingestion job. */
+  lag: number | null;
+  logEnd: string;
+  masterSnapshotId: string | null;
+}
+
+export interface DeploymentStatus {
+  namespace: string;
+  sources: SourceStatus[];
+  metrics: MetricStatus[];
+}
+
+function newestRun(
+  jobs: readonly JobView[],
+  name: string,
+): { jobId: string; state: string } | null {
+  const run = jobs.filter((j) => j.name === name).sort((a, b) => b.startTimeMs - a.startTimeMs)[0];
+  return run ? { jobId: run.jobId, state: run.state } : null;
+}
+
+/** Everything `lambdalake status` shows, read from the catalog, Kafka and Flink (no local state). */
+export async function deploymentStatus(cp: ControlPlane): Promise<DeploymentStatus> {
+  const observed = await observeDeployment(cp);
+  const sources: SourceStatus[] = [];
+  for (const source of cp.compiled.sources) {
+    const exists = observed.topics.has(source.topic);
+    const logEnd = exists ? await cp.batchDeps().log.logEnd(source.topic) : {};
+    const committed = exists
+      ? await cp.batchDeps().log.committed(source.ingestionGroupId, source.topic)
+      : {};
+    const lag = exists
+      ? Object.entries(logEnd).reduce(
+          (n, [p, end]) => n + Math.max(0, Number(end) - Number(committed[Number(p)] ?? 0)),
+          0,
+        )
+      : null;
+    const master = await cp.tables.loadTable(source.masterTable);
+    sources.push({
+      source: source.name,
+      topic: source.topic,
+      ingestionJob: newestRun(observed.jobs, source.ingestionJobName),
+      lag,
+      logEnd: formatOffsets(logEnd),
+      masterSnapshotId: master?.currentSnapshotId ?? null,
+    });
+  }
+  const metrics: MetricStatus[] = [];
+  for (const metric of cp.compiled.metrics) {
+    const table = await cp.tables.loadTable(metric.batchTable);
+    const record = table ? readRunRecord(table.properties) : null;
+    metrics.push({
+      metric: metric.name,
+      version: metric.version,
+      servedVersion: observed.servedVersions[metric.name] ?? null,
+      publication: table ? readPublication(table.properties, table.refs) : null,
+      lastRun: record
+        ? {
+            runId: record.runId,
+            state: record.state,
+            error: record.error,
+            updatedAt: record.updatedAt,
+          }
+        : null,
+      speedJob: newestRun(observed.jobs, metric.speedJobName),
+    });
+  }
+  return { namespace: cp.endpoints.namespace, sources, metrics };
+}
+
+/** Every version of a metric that has a batch view table in the namespace, newest publication first. */
+export async function metricVersions(
+  cp: ControlPlane,
+  metric: string,
+): Promise<
+  {
+    version: string;
+    table: string;
+    publication: Publication | null;
+    served: boolean;
+    current: boolean;
+  }[]
+> {
+  const compiled = cp.metric(metric);
+  const observed = await observeDeployment(cp);
+  const prefix = `${cp.endpoints.namespace}.${metric}__v`;
+  const out = [];
+  for (const key of observed.tables) {
+    if (!key.startsWith(prefix)) continue;
+    const name = key.slice(cp.endpoints.namespace.length + 1);
+    const table = await cp.tables.loadTable({ namespace: cp.endpoints.namespace, name });
+    const version = table?.properties['lambdalake.version'] ?? key.slice(prefix.length);
+    out.push({
+      version,
+      table: key,
+      publication: table ? readPublication(table.properties, table.refs) : null,
+      served: observed.servedVersions[metric] === version,
+      current: compiled.version === version,
+    });
+  }
+  return out.sort((a, b) =>
+    (b.publication?.publishedAt ?? '').localeCompare(a.publication?.publishedAt ?? ''),
+  );
+}
