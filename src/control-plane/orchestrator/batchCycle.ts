@@ -328,7 +328,8 @@ export function unionViewOf(
   record: BatchRunRecord,
 ): import('./ports.ts').UnionViewRegistration {
   return {
-    path: ['metrics', metric.metric],
+    // Served as <namespace>.<metric>: a Postgres schema per deployment namespace.
+    path: [metric.batchTable.namespace, metric.metric],
     union: {
       version: metric.version,
       grainColumn: metric.grainColumn,
