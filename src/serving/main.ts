@@ -29,7 +29,7 @@ export function servingConfig(env: NodeJS.ProcessEnv = process.env): ServingConf
     users: {
       [env.LAMBDALAKE_SQL_USER ?? 'lambdalake']: env.LAMBDALAKE_SQL_PASSWORD ?? 'lambdalake',
     },
-    refreshMs: Number(env.LAMBDALAKE_SERVING_REFRESH_MS ?? 2000),
+    refreshMs: Number(env.LAMBDALAKE_SERVING_REFRESH_MS ?? 5000),
   };
 }
 

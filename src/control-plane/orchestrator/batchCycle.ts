@@ -170,7 +170,9 @@ export async function runBatchCycle(
         // Lost the race: the winner's publication stands; this run leaves nothing behind.
         return outcome('conflict', record!, null, started, jobDurationMs);
       }
-      say(`published snapshot ${publication.snapshotId || '(empty batch side)'} with cutover ${publication.cutover}`);
+      say(
+        `published snapshot ${publication.snapshotId || '(empty batch side)'} with cutover ${publication.cutover}`,
+      );
       table = (await deps.catalog.loadTable(metric.batchTable))!;
       record = { ...record!, state: 'register', updatedAt: clock().toISOString() };
       if (deps.crashAfter === 'register') process.exit(137);

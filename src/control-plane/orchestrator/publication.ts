@@ -101,7 +101,8 @@ export function buildPublishCommit(
       {
         type: 'assert-ref-snapshot-id',
         ref: PUBLISHED_TAG,
-        'snapshot-id': previous?.snapshotId ?? null,
+        // An empty batch side was published without a tag: the tag must still be absent.
+        'snapshot-id': previous?.snapshotId || null,
       },
     ],
     updates: [

@@ -52,7 +52,8 @@ export async function deploymentStatus(cp: ControlPlane): Promise<DeploymentStat
       : {};
     const lag = exists
       ? Object.entries(logEnd).reduce(
-          (n, [p, end]) => n + Math.max(0, Number(end) - Math.max(0, Number(committed[Number(p)] ?? 0))),
+          (n, [p, end]) =>
+            n + Math.max(0, Number(end) - Math.max(0, Number(committed[Number(p)] ?? 0))),
           0,
         )
       : null;

@@ -38,7 +38,9 @@ export function icebergCatalogService(ctx: StackContext): ServiceDefinition {
         env: {
           CATALOG_REST_PORT: String(port),
           CATALOG_WAREHOUSE: pathToFileURL(warehousePath(ctx)).href,
-          CATALOG_URI: `jdbc:sqlite:${join(catalogDir, 'catalog.db')}`,
+          // busy_timeout: a commit waits for SQLite's lock (serving's refresh reads, concurrent commits)
+          // instead of failing with SQLITE_BUSY. Not WAL: pooled connections then read stale snapshots.
+          CATALOG_URI: `jdbc:sqlite:${join(catalogDir, 'catalog.db')}?busy_timeout=30000`,
           CATALOG_JDBC_USER: 'lambdalake',
           CATALOG_JDBC_PASSWORD: 'lambdalake',
           CATALOG_IO__IMPL: 'org.apache.iceberg.hadoop.HadoopFileIO',

@@ -1,0 +1,163 @@
+import { Kafka, logLevel } from 'kafkajs';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import {
+  openControlPlane,
+  type ControlPlane,
+} from '../../src/control-plane/runtime/controlPlane.ts';
+import { deploy } from '../../src/control-plane/runtime/deploy.ts';
+import { runBatchCycle } from '../../src/control-plane/orchestrator/batchCycle.ts';
+import { generateEvents, type ProducedRecord } from '../../src/demo/events.ts';
+import { checkoutFunnel, dailyActiveUsers, hourlyRevenue } from '../../src/demo/oracle.ts';
+import { produceRecords } from '../../src/demo/produce.ts';
+import { stackEndpoints } from './stack.ts';
+import { endpointsFor, examplePipelines, servingPgConfig } from './support/pipelineFixture.ts';
+
+const HOUR = 3_600_000;
+const floorTo = (ms: number, size: number) => Math.floor(ms / size) * size;
+const iso = (column: string) => `strftime(${column}, '%Y-%m-%dT%H:%M:%S.000Z') AS ${column}`;
+
+/** Polls the union view until it equals `expected` (the speed side is asynchronous), bounded. */
+async function eventually<T>(read: () => Promise<T>, expected: T, timeoutMs = 90_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last = await read();
+  while (Date.now() < deadline) {
+    if (JSON.stringify(last) === JSON.stringify(expected)) return last;
+    await new Promise((r) => setTimeout(r, 1000));
+    last = await read();
+  }
+  return last;
+}
+
+describe('the Lambda cycle on the real stack', () => {
+  const namespace = `it${Date.now().toString(36)}`;
+  let control: ControlPlane;
+  let client: pg.Client;
+  let records: ProducedRecord[] = [];
+  let produceTopics: { page_views: string; orders: string };
+
+  beforeAll(async () => {
+    const { dir, topics } = await examplePipelines(namespace);
+    produceTopics = topics;
+    control = await openControlPlane(dir, endpointsFor(stackEndpoints(), namespace));
+    client = new pg.Client(servingPgConfig());
+    await client.connect();
+  }, 60_000);
+
+  afterAll(async () => {
+    await client?.end();
+    if (control) {
+      for (const job of await control.engine.jobs())
+        if (job.name.startsWith(`${namespace}-`) && job.state === 'RUNNING')
+          await control.engine.cancel(job.jobId);
+      await control.close();
+    }
+  });
+
+  test('deploy creates everything and publishes a first batch per metric; a second deploy does nothing', async () => {
+    const first = await deploy(control);
+    const kinds = first.actions.map((a) => a.kind);
+    expect(kinds.filter((k) => k === 'start-job')).toHaveLength(5);
+    expect(first.batches.map((b) => b.outcome.state)).toEqual(['done', 'done', 'done']);
+    const again = await deploy(control);
+    expect(again.actions).toEqual([]);
+  }, 240_000);
+
+  test('after a batch cycle, every union view equals the oracle: batch exact and deduplicated below the cutover, speed from it on', async () => {
+    const now = Date.now();
+    records = generateEvents({
+      seed: 11,
+      startMs: now - 3 * HOUR,
+      endMs: now - 2000,
+      pageViews: 600,
+      orders: 300,
+      duplicateRate: 0.05,
+      lateRate: 0,
+      shuffleWindow: 20,
+    });
+    const kafka = new Kafka({
+      clientId: 'it-producer',
+      brokers: stackEndpoints().kafkaBrokers,
+      logLevel: logLevel.NOTHING,
+    });
+    const producer = kafka.producer();
+    await producer.connect();
+    await produceRecords(producer, produceTopics, records);
+    await producer.disconnect();
+
+    const cutovers: Record<string, number> = {};
+    for (const metric of control.compiled.metrics) {
+      cutovers[metric.name] = floorTo(now, metric.grainMs);
+      const outcome = await runBatchCycle(control.runtimeOf(metric), control.batchDeps(), {
+        cutover: new Date(cutovers[metric.name]!),
+      });
+      expect(outcome.state).toBe('done');
+      expect(outcome.publication?.cutover).toBe(new Date(cutovers[metric.name]!).toISOString());
+    }
+
+    const unique = records.filter((r) => !r.duplicate);
+    const revenueCutover = cutovers.hourly_revenue!;
+    const expectedRevenue = [
+      ...hourlyRevenue(unique, { before: revenueCutover }),
+      // The speed layer sees the log as it is: duplicates count there until the next batch.
+      ...hourlyRevenue(records, { from: revenueCutover }, { dedupe: false }),
+    ];
+    const revenue = await eventually(async () => {
+      const { rows } = await client.query(
+        `SELECT ${iso('hour')}, product, CAST(revenue AS VARCHAR) AS revenue, CAST(orders AS INTEGER) AS orders FROM ${namespace}.hourly_revenue ORDER BY 1, 2`,
+      );
+      return rows as unknown[];
+    }, expectedRevenue);
+    expect(revenue).toEqual(expectedRevenue);
+
+    const funnelCutover = cutovers.checkout_funnel!;
+    const expectedFunnel = [
+      ...checkoutFunnel(unique, { before: funnelCutover }),
+      ...checkoutFunnel(records, { from: funnelCutover }),
+    ];
+    const funnel = await eventually(async () => {
+      const { rows } = await client.query(
+        `SELECT ${iso('hour')}, CAST(product_views AS INTEGER) AS product_views, CAST(cart_views AS INTEGER) AS cart_views, CAST(purchases AS INTEGER) AS purchases FROM ${namespace}.checkout_funnel ORDER BY 1`,
+      );
+      return rows as unknown[];
+    }, expectedFunnel);
+    expect(funnel).toEqual(expectedFunnel);
+
+    const dauCutover = cutovers.daily_active_users!;
+    const expectedDau = [
+      ...dailyActiveUsers(unique, { before: dauCutover }),
+      ...dailyActiveUsers(records, { from: dauCutover }),
+    ];
+    const dau = await eventually(async () => {
+      const { rows } = await client.query(
+        `SELECT ${iso('day')}, country, CAST(active_users AS INTEGER) AS active_users FROM ${namespace}.daily_active_users ORDER BY 1, 2`,
+      );
+      return rows as unknown[];
+    }, expectedDau);
+    expect(dau).toEqual(expectedDau);
+  }, 300_000);
+
+  test('a killed ingestion job is restarted by deploy from its last retained checkpoint', async () => {
+    const name = `${namespace}-ingest-orders`;
+    const running = (await control.engine.jobs()).find(
+      (j) => j.name === name && j.state === 'RUNNING',
+    );
+    expect(running).toBeDefined();
+    await control.engine.cancel(running!.jobId);
+    await control.engine.jobManager.waitForState(running!.jobId, ['CANCELED'], 30_000);
+    const result = await deploy(control);
+    expect(result.actions).toEqual([
+      {
+        kind: 'start-job',
+        job: { name, kind: 'ingestion', owner: 'orders' },
+        restoreFromJobId: running!.jobId,
+      },
+    ]);
+    const restarted = (await control.engine.jobs()).filter(
+      (j) => j.name === name && j.jobId !== running!.jobId,
+    );
+    expect(restarted.map((j) => j.state)).toContainEqual(
+      expect.stringMatching(/RUNNING|INITIALIZING|CREATED/),
+    );
+  }, 120_000);
+});
