@@ -1,0 +1,269 @@
+import { connect } from 'node:net';
+import { tableFromIPC } from 'apache-arrow';
+import axios from 'axios';
+import { Kafka, logLevel, type Producer } from 'kafkajs';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { startServing, servingConfig, type RunningServing } from '../../src/serving/main.ts';
+import { stackEndpoints } from './stack.ts';
+import { servingPgConfig } from './support/pipelineFixture.ts';
+
+const TOKEN = 'lambdalake-local-control-plane';
+const ns = `sv${Date.now().toString(36)}`;
+const topic = `${ns}.speed.revenue.v1`;
+
+function unionView(cutover: string) {
+  return {
+    entityType: 'dataset',
+    type: 'VIRTUAL_DATASET',
+    path: [ns, 'revenue'],
+    union: {
+      version: '1',
+      grainColumn: 'hour',
+      grainSize: '1 hour',
+      keyColumns: ['product'],
+      columns: [
+        { name: 'hour', type: 'TIMESTAMP(3)' },
+        { name: 'product', type: 'STRING' },
+        { name: 'revenue', type: 'DECIMAL(22,2)' },
+        { name: 'orders', type: 'BIGINT' },
+      ],
+      batch: { table: `${ns}.revenue__v1`, snapshotId: null, cutover },
+      speed: { topic },
+    },
+  };
+}
+
+const key = (hour: string, product: string) => JSON.stringify({ hour, product });
+
+describe('the serving endpoint', () => {
+  let producer: Producer;
+  let second: RunningServing | null = null;
+  const port = servingConfig().httpPort;
+  const http = axios.create({
+    baseURL: `http://127.0.0.1:${port}`,
+    validateStatus: () => true,
+    headers: { authorization: `Bearer ${TOKEN}` },
+  });
+  const reader = axios.create({
+    baseURL: `http://127.0.0.1:${port}`,
+    validateStatus: () => true,
+    auth: { username: 'lambdalake', password: 'lambdalake' },
+  });
+
+  beforeAll(async () => {
+    const kafka = new Kafka({
+      clientId: 'it-serving',
+      brokers: stackEndpoints().kafkaBrokers,
+      logLevel: logLevel.NOTHING,
+    });
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({
+      topics: [
+        { topic, numPartitions: 1, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] },
+      ],
+      waitForLeaders: true,
+    });
+    await admin.disconnect();
+    producer = kafka.producer();
+    await producer.connect();
+    await producer.send({
+      topic,
+      messages: [
+        {
+          key: key('2026-11-24T09:00:00', 'lamp'),
+          value: JSON.stringify({
+            hour: '2026-11-24T09:00:00',
+            product: 'lamp',
+            revenue: 45.5,
+            orders: 1,
+          }),
+        },
+        {
+          key: key('2026-11-24T10:00:00', 'lamp'),
+          value: JSON.stringify({
+            hour: '2026-11-24T10:00:00',
+            product: 'lamp',
+            revenue: 91.0,
+            orders: 2,
+          }),
+        },
+        {
+          key: key('2026-11-24T10:00:00', 'mug'),
+          // Written as Flink writes it: the decimal as an exact JSON number, beyond a double's precision.
+          value:
+            '{"hour":"2026-11-24T10:00:00","product":"mug","revenue":12345678901234567.89,"orders":3}',
+        },
+      ],
+    });
+  });
+
+  afterAll(async () => {
+    await producer?.disconnect();
+    await second?.close();
+  });
+
+  test('the catalog API creates a union view with the control token only, and names bad fields', async () => {
+    expect(
+      (
+        await axios.post(
+          `http://127.0.0.1:${port}/api/v3/catalog`,
+          unionView('2026-11-24T09:00:00Z'),
+          { validateStatus: () => true },
+        )
+      ).status,
+    ).toBe(401);
+    expect((await reader.post('/api/v3/catalog', unionView('2026-11-24T09:00:00Z'))).status).toBe(
+      403,
+    );
+    const bad = await http.post('/api/v3/catalog', {
+      ...unionView('2026-11-24T09:00:00Z'),
+      path: [ns, 'bad name'],
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.data.errorMessage).toMatch(/path\.1: a SQL identifier/);
+    const created = await http.post('/api/v3/catalog', unionView('2026-11-24T09:00:00Z'));
+    expect(created.status).toBe(200);
+    expect(created.data.id).toMatch(/[0-9a-f-]{36}/);
+    const byPath = await reader.get(`/api/v3/catalog/by-path/${ns}/revenue`);
+    expect(byPath.data).toMatchObject({
+      id: created.data.id,
+      tag: created.data.tag,
+      union: { batch: { cutover: '2026-11-24T09:00:00Z' } },
+    });
+    expect((await http.post('/api/v3/catalog', unionView('2026-11-24T09:00:00Z'))).status).toBe(
+      409,
+    );
+  });
+
+  test('Postgres clients read the union view with SCRAM, bound parameters and exact decimals; writes are refused with SQLSTATE', async () => {
+    const client = new pg.Client(servingPgConfig());
+    await client.connect();
+    try {
+      const rows = await client.query(
+        `SELECT strftime(hour, '%H:%M') AS h, product, CAST(revenue AS VARCHAR) AS revenue, orders FROM ${ns}.revenue WHERE product = $1 OR orders > $2 ORDER BY 1, 2`,
+        ['lamp', 2],
+      );
+      expect(rows.rows).toEqual([
+        { h: '09:00', product: 'lamp', revenue: '45.50', orders: '1' },
+        { h: '10:00', product: 'lamp', revenue: '91.00', orders: '2' },
+        { h: '10:00', product: 'mug', revenue: '12345678901234567.89', orders: '3' },
+      ]);
+      await expect(client.query('SELECT * FROM nowhere.nothing')).rejects.toMatchObject({
+        code: '42P01',
+      });
+      await expect(client.query('CREATE TABLE t (a INT)')).rejects.toMatchObject({ code: '25006' });
+      await expect(client.query(`SELECT nope FROM ${ns}.revenue`)).rejects.toMatchObject({
+        code: '42703',
+      });
+      // The connection survives errors.
+      expect((await client.query('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
+    } finally {
+      await client.end();
+    }
+    const wrong = new pg.Client({ ...servingPgConfig(), password: 'wrong' });
+    await expect(wrong.connect()).rejects.toMatchObject({
+      // pg-gateway's SCRAM flow answers 28000 (Postgres itself says 28P01).
+      code: expect.stringMatching(/^28(000|P01)$/),
+      message: expect.stringMatching(/password authentication failed/),
+    });
+  });
+
+  test('a CancelRequest interrupts a running query with SQLSTATE 57014', async () => {
+    const client = new pg.Client(servingPgConfig());
+    await client.connect();
+    try {
+      const running = client.query('SELECT count(*) FROM range(20000000000) a');
+      await new Promise((r) => setTimeout(r, 300));
+      const { processID, secretKey } = client as unknown as {
+        processID: number;
+        secretKey: number;
+      };
+      await new Promise<void>((resolve, reject) => {
+        const socket = connect(servingPgConfig().port, '127.0.0.1', () => {
+          const message = Buffer.alloc(16);
+          message.writeInt32BE(16, 0);
+          message.writeInt32BE(80877102, 4);
+          message.writeInt32BE(processID, 8);
+          message.writeInt32BE(secretKey, 12);
+          socket.end(message);
+        });
+        socket.on('close', () => resolve());
+        socket.on('error', reject);
+      });
+      await expect(running).rejects.toMatchObject({ code: '57014' });
+    } finally {
+      await client.end();
+    }
+  }, 30_000);
+
+  test('tombstones delete, and switching the cutover moves rows below it to the batch side in one step', async () => {
+    await producer.send({
+      topic,
+      messages: [{ key: key('2026-11-24T10:00:00', 'mug'), value: null }],
+    });
+    const count = async () =>
+      (await reader.post('/api/v3/sql', { sql: `SELECT count(*) AS n FROM ${ns}.revenue` })).data
+        .id as string;
+    const deadline = Date.now() + 20_000;
+    let n = -1;
+    while (Date.now() < deadline && n !== 2) {
+      const id = await count();
+      for (let i = 0; i < 50; i++) {
+        const job = await reader.get(`/api/v3/job/${id}`);
+        if (job.data.jobState !== 'RUNNING') break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      n = (await reader.get(`/api/v3/job/${id}/results`)).data.rows[0].n;
+      if (n !== 2) await new Promise((r) => setTimeout(r, 300));
+    }
+    expect(n).toBe(2);
+
+    const current = (await reader.get(`/api/v3/catalog/by-path/${ns}/revenue`)).data;
+    const stale = await http.put(`/api/v3/catalog/${current.id}`, {
+      ...unionView('2026-11-24T10:00:00Z'),
+      tag: 'not-the-tag',
+    });
+    expect(stale.status).toBe(409);
+    const replaced = await http.put(`/api/v3/catalog/${current.id}`, {
+      ...unionView('2026-11-24T10:00:00Z'),
+      tag: current.tag,
+    });
+    expect(replaced.status).toBe(200);
+    expect(replaced.data.tag).not.toBe(current.tag);
+    // The batch side is empty: the 09:00 speed row is below the new cutover and no longer served.
+    const arrow = await reader.post(
+      '/api/v3/query/arrow',
+      { sql: `SELECT hour, product, revenue, orders FROM ${ns}.revenue ORDER BY hour` },
+      { responseType: 'arraybuffer' },
+    );
+    expect(arrow.headers['content-type']).toBe('application/vnd.apache.arrow.stream');
+    const table = tableFromIPC(new Uint8Array(arrow.data as ArrayBuffer));
+    expect(table.numRows).toBe(1);
+    expect(table.toArray().map((r) => r.toJSON())).toEqual([
+      { hour: Date.parse('2026-11-24T10:00:00Z'), product: 'lamp', revenue: '91.00', orders: 2n },
+    ]);
+  });
+
+  test('a second instance serves the same views from the catalog and rebuilds speed state from the topic', async () => {
+    const base = servingConfig();
+    second = await startServing(
+      { ...base, pgPort: base.pgPort + 1000, httpPort: base.httpPort + 1000, refreshMs: 60_000 },
+      () => undefined,
+    );
+    const client = new pg.Client({ ...servingPgConfig(), port: base.pgPort + 1000 });
+    await client.connect();
+    try {
+      const { rows } = await client.query(`SELECT product, orders FROM ${ns}.revenue`);
+      expect(rows).toEqual([{ product: 'lamp', orders: '2' }]);
+    } finally {
+      await client.end();
+    }
+    const removed = await http.delete(
+      `/api/v3/catalog/${(await reader.get(`/api/v3/catalog/by-path/${ns}/revenue`)).data.id}`,
+    );
+    expect(removed.status).toBe(204);
+    expect((await reader.get(`/api/v3/catalog/by-path/${ns}/revenue`)).status).toBe(404);
+  }, 60_000);
+});
