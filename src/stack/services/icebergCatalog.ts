@@ -38,9 +38,12 @@ export function icebergCatalogService(ctx: StackContext): ServiceDefinition {
         env: {
           CATALOG_REST_PORT: String(port),
           CATALOG_WAREHOUSE: pathToFileURL(warehousePath(ctx)).href,
-          // busy_timeout: a commit waits for SQLite's lock (serving's refresh reads, concurrent commits)
-          // instead of failing with SQLITE_BUSY. Not WAL: pooled connections then read stale snapshots.
+          // SQLite allows one writer: with the default pool of 2 connections, two commits (or a read
+          // transaction upgrading to write) deadlock into SQLITE_BUSY, which Flink's Iceberg sink sees
+          // as CommitStateUnknown. One pooled connection serializes catalog access instead; busy_timeout
+          // covers anything else holding the file. Not WAL: pooled connections then read stale snapshots.
           CATALOG_URI: `jdbc:sqlite:${join(catalogDir, 'catalog.db')}?busy_timeout=30000`,
+          CATALOG_CLIENTS: '1',
           CATALOG_JDBC_USER: 'lambdalake',
           CATALOG_JDBC_PASSWORD: 'lambdalake',
           CATALOG_IO__IMPL: 'org.apache.iceberg.hadoop.HadoopFileIO',
