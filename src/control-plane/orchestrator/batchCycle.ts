@@ -241,7 +241,7 @@ async function waitForOffsets(
   while (Date.now() < deadline) {
     committed = await deps.log.committed(metric.ingestionGroupId, metric.sourceTopic);
     if (offsetsReached(committed, target)) return;
-    await sleep(deps.pollMs ?? 500);
+    await sleep(deps.pollMs ?? 200);
   }
   say(`ingestion committed ${formatOffsets(committed)}; needed ${formatOffsets(target)}`);
   throw Object.assign(
@@ -283,7 +283,7 @@ async function runOrAwaitJob(
       const cause = await deps.engine.rootException(jobId!);
       throw new Error(`batch job ${jobId} ${job.state}${cause ? `: ${cause.split('\n')[0]}` : ''}`);
     }
-    await sleep(deps.pollMs ?? 500);
+    await sleep(deps.pollMs ?? 200);
   }
   throw Object.assign(new Error(`batch job ${jobId} did not finish in time`), { retriable: true });
 }

@@ -18,7 +18,7 @@ import type { ControlPlane } from './controlPlane.ts';
 export const SERVED_PREFIX = 'lambdalake.served.';
 
 /** Ingestion commits to Iceberg on checkpoints: this bounds how stale a batch cycle's master can be. */
-export const INGESTION_CHECKPOINT_INTERVAL = '2 s';
+export const INGESTION_CHECKPOINT_INTERVAL = '1 s';
 
 export function desiredDeployment(cp: ControlPlane): DesiredDeployment {
   const topics: DesiredTopic[] = [
