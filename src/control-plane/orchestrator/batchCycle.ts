@@ -43,6 +43,8 @@ export interface BatchCycleOutcome {
   /** Control-plane time: wall time minus the Flink job's own duration. */
   overheadMs: number;
   wallMs: number;
+  /** Wall time spent in each state this invocation went through (where the overhead goes). */
+  stepsMs: Record<string, number>;
 }
 
 export class BatchCycleFailedError extends Error {
@@ -91,8 +93,12 @@ export async function runBatchCycle(
     record = next;
     if (deps.crashAfter === next.state) process.exit(137);
   };
+  const steps: Record<string, number> = {};
+  let stepStarted = Date.now();
   const move = async (state: BatchCycleState, fields: Partial<BatchRunRecord> = {}) => {
     assertTransition(record!.state, state);
+    steps[record!.state] = (steps[record!.state] ?? 0) + Date.now() - stepStarted;
+    stepStarted = Date.now();
     await persist({ ...record!, ...fields, state, updatedAt: clock().toISOString() });
   };
 
@@ -137,6 +143,8 @@ export async function runBatchCycle(
         say,
       );
       jobDurationMs = finished.durationMs;
+      steps['flink-submit'] = finished.submitMs;
+      steps['flink-job'] = finished.durationMs;
       await move('validate', { jobId: finished.jobId, jobDurationMs: String(finished.durationMs) });
     }
     if (record!.state === 'validate') {
@@ -168,13 +176,15 @@ export async function runBatchCycle(
       );
       if (!publication) {
         // Lost the race: the winner's publication stands; this run leaves nothing behind.
-        return outcome('conflict', record!, null, started, jobDurationMs);
+        return outcome('conflict', record!, null, started, jobDurationMs, steps);
       }
       say(
         `published snapshot ${publication.snapshotId || '(empty batch side)'} with cutover ${publication.cutover}`,
       );
       table = (await deps.catalog.loadTable(metric.batchTable))!;
       record = { ...record!, state: 'register', updatedAt: clock().toISOString() };
+      steps.publish = Date.now() - stepStarted;
+      stepStarted = Date.now();
       if (deps.crashAfter === 'register') process.exit(137);
     }
     if (record!.state === 'register') {
@@ -188,11 +198,12 @@ export async function runBatchCycle(
       readPublication(fresh.properties, fresh.refs),
       started,
       Number(record!.jobDurationMs ?? jobDurationMs),
+      steps,
     );
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     if (error instanceof CommitConflictError)
-      return outcome('conflict', record!, null, started, jobDurationMs);
+      return outcome('conflict', record!, null, started, jobDurationMs, steps);
     if (record && !TERMINAL_STATES.has(record.state) && !isRetriable(error)) {
       await move('failed', { error: message.slice(0, 2000) }).catch(() => undefined);
       throw new BatchCycleFailedError(record);
@@ -258,27 +269,31 @@ async function runOrAwaitJob(
   record: BatchRunRecord,
   recordJob: (jobId: string) => Promise<void>,
   say: (m: string) => void,
-): Promise<{ jobId: string; durationMs: number }> {
+): Promise<{ jobId: string; durationMs: number; submitMs: number }> {
   let jobId = record.jobId;
+  let submitMs = 0;
   const existing = jobId ? await deps.engine.job(jobId) : null;
   if (!existing || ['FAILED', 'CANCELED'].includes(existing.state)) {
     const cutover = new Date(record.cutover!);
     const script = metric.batchScript(cutover, record.masterSnapshotId || null);
+    const submitted = Date.now();
     jobId = (
       await deps.engine.submitScript(script, {
         mode: 'batch',
         jobName: metric.batchJobName,
       })
     ).jobId;
+    // Session, catalog and planning inside Flink's SQL Gateway, until the job id comes back.
+    submitMs = Date.now() - submitted;
     await recordJob(jobId);
-    say(`batch job ${jobId} submitted`);
+    say(`batch job ${jobId} submitted (planned by Flink in ${submitMs} ms)`);
   }
   const deadline = Date.now() + (deps.batchTimeoutMs ?? 600_000);
   let lastState = '';
   while (Date.now() < deadline) {
     const job = await deps.engine.job(jobId!);
     if (job && job.state !== lastState) say(`batch job ${jobId} ${(lastState = job.state)}`);
-    if (job?.state === 'FINISHED') return { jobId: jobId!, durationMs: job.durationMs };
+    if (job?.state === 'FINISHED') return { jobId: jobId!, durationMs: job.durationMs, submitMs };
     if (job && ['FAILED', 'CANCELED'].includes(job.state)) {
       const cause = await deps.engine.rootException(jobId!);
       throw new Error(`batch job ${jobId} ${job.state}${cause ? `: ${cause.split('\n')[0]}` : ''}`);
@@ -354,9 +369,17 @@ function outcome(
   publication: Publication | null,
   started: number,
   jobMs: number,
+  stepsMs: Record<string, number> = {},
 ): BatchCycleOutcome {
   const wallMs = Date.now() - started;
-  return { state, record, publication, wallMs, overheadMs: Math.max(0, wallMs - jobMs) };
+  return {
+    state,
+    record,
+    publication,
+    wallMs,
+    overheadMs: Math.max(0, wallMs - jobMs),
+    stepsMs,
+  };
 }
 
 function sleep(ms: number): Promise<void> {
