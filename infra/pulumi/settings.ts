@@ -31,7 +31,12 @@ export interface LambdalakeSettings {
   sqlPassword: pulumi.Output<string>;
 }
 
-function oneOf<T extends string>(config: pulumi.Config, key: string, allowed: readonly T[], fallback: T): T {
+function oneOf<T extends string>(
+  config: pulumi.Config,
+  key: string,
+  allowed: readonly T[],
+  fallback: T,
+): T {
   const value = config.get(key) ?? fallback;
   if (!(allowed as readonly string[]).includes(value))
     throw new Error(`config lambdalake:${key} is '${value}': use one of ${allowed.join(', ')}`);
@@ -40,7 +45,12 @@ function oneOf<T extends string>(config: pulumi.Config, key: string, allowed: re
 
 export function readSettings(config = new pulumi.Config('lambdalake')): LambdalakeSettings {
   const clusterMode = oneOf(config, 'clusterMode', ['eks', 'existing'] as const, 'eks');
-  const catalogMode = oneOf(config, 'catalogMode', ['lakekeeper', 'external'] as const, 'lakekeeper');
+  const catalogMode = oneOf(
+    config,
+    'catalogMode',
+    ['lakekeeper', 'external'] as const,
+    'lakekeeper',
+  );
   return {
     pipelinesDir: config.get('pipelinesDir') ?? '../..',
     namespace: config.get('namespace') ?? 'lambdalake',

@@ -25,7 +25,9 @@ export interface KafkaArgs {
 
 function topicConfig(t: TopicSpec): Record<string, string> {
   // Speed topics keep only the latest value per key; tombstones must outlive a serving replay.
-  return t.compacted ? { 'cleanup.policy': 'compact', 'delete.retention.ms': String(24 * 3600 * 1000) } : { 'cleanup.policy': 'delete' };
+  return t.compacted
+    ? { 'cleanup.policy': 'compact', 'delete.retention.ms': String(24 * 3600 * 1000) }
+    : { 'cleanup.policy': 'delete' };
 }
 
 /** Kafka for sources and speed views: Amazon MSK (IAM auth, TLS) or Strimzi on the cluster; one topic per definition. */
@@ -43,7 +45,16 @@ export class KafkaPlatform extends pulumi.ComponentResource {
         {
           vpcId: args.vpcId,
           description: 'lambdalake MSK: clients of the cluster only',
-          ingress: args.clientSecurityGroupId ? [{ protocol: 'tcp', fromPort: 9098, toPort: 9098, securityGroups: [args.clientSecurityGroupId] }] : [],
+          ingress: args.clientSecurityGroupId
+            ? [
+                {
+                  protocol: 'tcp',
+                  fromPort: 9098,
+                  toPort: 9098,
+                  securityGroups: [args.clientSecurityGroupId],
+                },
+              ]
+            : [],
         },
         parent,
       );
@@ -52,27 +63,67 @@ export class KafkaPlatform extends pulumi.ComponentResource {
         {
           kafkaVersion: args.version,
           numberOfBrokerNodes: args.brokers,
-          brokerNodeGroupInfo: { instanceType: args.instanceType, clientSubnets: args.privateSubnetIds, securityGroups: [sg.id], connectivityInfo: { publicAccess: { type: 'DISABLED' } } },
+          brokerNodeGroupInfo: {
+            instanceType: args.instanceType,
+            clientSubnets: args.privateSubnetIds,
+            securityGroups: [sg.id],
+            connectivityInfo: { publicAccess: { type: 'DISABLED' } },
+          },
           encryptionInfo: { encryptionInTransit: { clientBroker: 'TLS', inCluster: true } },
           clientAuthentication: { sasl: { iam: true }, unauthenticated: false },
         },
         parent,
       );
       this.bootstrapServers = cluster.bootstrapBrokersSaslIam;
-      const provider = new kafka.Provider(`${name}-admin`, { bootstrapServers: cluster.bootstrapBrokersSaslIam.apply((s) => s.split(',')), tlsEnabled: true, saslMechanism: 'aws-iam' }, parent);
+      const provider = new kafka.Provider(
+        `${name}-admin`,
+        {
+          bootstrapServers: cluster.bootstrapBrokersSaslIam.apply((s) => s.split(',')),
+          tlsEnabled: true,
+          saslMechanism: 'aws-iam',
+        },
+        parent,
+      );
       for (const t of args.topics)
-        new kafka.Topic(`${name}-topic-${t.name}`, { name: t.name, partitions: t.partitions, replicationFactor: args.replication, config: topicConfig(t) }, { parent: this, provider });
+        new kafka.Topic(
+          `${name}-topic-${t.name}`,
+          {
+            name: t.name,
+            partitions: t.partitions,
+            replicationFactor: args.replication,
+            config: topicConfig(t),
+          },
+          { parent: this, provider },
+        );
     } else {
       const k = { parent: this, provider: args.k8sProvider };
       const ns = new k8s.core.v1.Namespace(`${name}-ns`, { metadata: { name: 'kafka' } }, k);
-      const operator = new k8s.helm.v3.Release(`${name}-strimzi`, { chart: 'strimzi-kafka-operator', repositoryOpts: { repo: 'https://strimzi.io/charts/' }, namespace: ns.metadata.name }, k);
+      const operator = new k8s.helm.v3.Release(
+        `${name}-strimzi`,
+        {
+          chart: 'strimzi-kafka-operator',
+          repositoryOpts: { repo: 'https://strimzi.io/charts/' },
+          namespace: ns.metadata.name,
+        },
+        k,
+      );
       const cluster = new k8s.apiextensions.CustomResource(
         `${name}-cluster`,
         {
           apiVersion: 'kafka.strimzi.io/v1beta2',
           kind: 'Kafka',
-          metadata: { name: 'lambdalake', namespace: ns.metadata.name, annotations: { 'strimzi.io/kraft': 'enabled', 'strimzi.io/node-pools': 'enabled' } },
-          spec: { kafka: { listeners: [{ name: 'tls', port: 9093, type: 'internal', tls: true }], config: { 'default.replication.factor': args.replication } }, entityOperator: { topicOperator: {} } },
+          metadata: {
+            name: 'lambdalake',
+            namespace: ns.metadata.name,
+            annotations: { 'strimzi.io/kraft': 'enabled', 'strimzi.io/node-pools': 'enabled' },
+          },
+          spec: {
+            kafka: {
+              listeners: [{ name: 'tls', port: 9093, type: 'internal', tls: true }],
+              config: { 'default.replication.factor': args.replication },
+            },
+            entityOperator: { topicOperator: {} },
+          },
         },
         { ...k, dependsOn: [operator] },
       );
@@ -83,8 +134,17 @@ export class KafkaPlatform extends pulumi.ComponentResource {
           {
             apiVersion: 'kafka.strimzi.io/v1beta2',
             kind: 'KafkaTopic',
-            metadata: { name: t.name.replace(/[^a-z0-9.-]/g, '-').toLowerCase(), namespace: ns.metadata.name, labels: { 'strimzi.io/cluster': 'lambdalake' } },
-            spec: { topicName: t.name, partitions: t.partitions, replicas: args.replication, config: topicConfig(t) },
+            metadata: {
+              name: t.name.replace(/[^a-z0-9.-]/g, '-').toLowerCase(),
+              namespace: ns.metadata.name,
+              labels: { 'strimzi.io/cluster': 'lambdalake' },
+            },
+            spec: {
+              topicName: t.name,
+              partitions: t.partitions,
+              replicas: args.replication,
+              config: topicConfig(t),
+            },
           },
           { ...k, dependsOn: [cluster] },
         );

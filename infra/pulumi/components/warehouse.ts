@@ -16,14 +16,47 @@ export class Warehouse extends pulumi.ComponentResource {
   constructor(name: string, args: WarehouseArgs, opts?: pulumi.ComponentResourceOptions) {
     super('lambdalake:storage:Warehouse', name, {}, opts);
     const parent = { parent: this };
-    this.key = new aws.kms.Key(`${name}-key`, { description: 'lambdalake warehouse', enableKeyRotation: true, deletionWindowInDays: 30 }, parent);
+    this.key = new aws.kms.Key(
+      `${name}-key`,
+      { description: 'lambdalake warehouse', enableKeyRotation: true, deletionWindowInDays: 30 },
+      parent,
+    );
     this.bucket = new aws.s3.BucketV2(`${name}-bucket`, { forceDestroy: false }, parent);
-    new aws.s3.BucketPublicAccessBlock(`${name}-public-access`, { bucket: this.bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true }, parent);
-    new aws.s3.BucketOwnershipControls(`${name}-ownership`, { bucket: this.bucket.id, rule: { objectOwnership: 'BucketOwnerEnforced' } }, parent);
-    new aws.s3.BucketVersioningV2(`${name}-versioning`, { bucket: this.bucket.id, versioningConfiguration: { status: 'Enabled' } }, parent);
+    new aws.s3.BucketPublicAccessBlock(
+      `${name}-public-access`,
+      {
+        bucket: this.bucket.id,
+        blockPublicAcls: true,
+        blockPublicPolicy: true,
+        ignorePublicAcls: true,
+        restrictPublicBuckets: true,
+      },
+      parent,
+    );
+    new aws.s3.BucketOwnershipControls(
+      `${name}-ownership`,
+      { bucket: this.bucket.id, rule: { objectOwnership: 'BucketOwnerEnforced' } },
+      parent,
+    );
+    new aws.s3.BucketVersioningV2(
+      `${name}-versioning`,
+      { bucket: this.bucket.id, versioningConfiguration: { status: 'Enabled' } },
+      parent,
+    );
     new aws.s3.BucketServerSideEncryptionConfigurationV2(
       `${name}-encryption`,
-      { bucket: this.bucket.id, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: 'aws:kms', kmsMasterKeyId: this.key.arn }, bucketKeyEnabled: true }] },
+      {
+        bucket: this.bucket.id,
+        rules: [
+          {
+            applyServerSideEncryptionByDefault: {
+              sseAlgorithm: 'aws:kms',
+              kmsMasterKeyId: this.key.arn,
+            },
+            bucketKeyEnabled: true,
+          },
+        ],
+      },
       parent,
     );
     new aws.s3.BucketLifecycleConfigurationV2(
@@ -32,8 +65,18 @@ export class Warehouse extends pulumi.ComponentResource {
         bucket: this.bucket.id,
         rules: [
           // Snapshot expiry deletes current objects; their noncurrent versions are the orphans kept here.
-          { id: 'expire-noncurrent', status: 'Enabled', filter: {}, noncurrentVersionExpiration: { noncurrentDays: args.noncurrentVersionDays } },
-          { id: 'abort-multipart', status: 'Enabled', filter: {}, abortIncompleteMultipartUpload: { daysAfterInitiation: 7 } },
+          {
+            id: 'expire-noncurrent',
+            status: 'Enabled',
+            filter: {},
+            noncurrentVersionExpiration: { noncurrentDays: args.noncurrentVersionDays },
+          },
+          {
+            id: 'abort-multipart',
+            status: 'Enabled',
+            filter: {},
+            abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
+          },
         ],
       },
       parent,
@@ -68,9 +111,21 @@ export class Warehouse extends pulumi.ComponentResource {
     return pulumi.jsonStringify({
       Version: '2012-10-17',
       Statement: [
-        { Effect: 'Allow', Action: ['s3:ListBucket', 's3:GetBucketLocation'], Resource: [this.bucket.arn] },
-        { Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], Resource: [pulumi.interpolate`${this.bucket.arn}/*`] },
-        { Effect: 'Allow', Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Resource: [this.key.arn] },
+        {
+          Effect: 'Allow',
+          Action: ['s3:ListBucket', 's3:GetBucketLocation'],
+          Resource: [this.bucket.arn],
+        },
+        {
+          Effect: 'Allow',
+          Action: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
+          Resource: [pulumi.interpolate`${this.bucket.arn}/*`],
+        },
+        {
+          Effect: 'Allow',
+          Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+          Resource: [this.key.arn],
+        },
       ],
     });
   }

@@ -1,0 +1,260 @@
+import { cp, mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import * as pulumi from '@pulumi/pulumi';
+import { beforeAll, describe, expect, test } from 'vitest';
+import type { LambdalakeSettings } from './settings.ts';
+
+interface Registered {
+  type: string;
+  name: string;
+  inputs: Record<string, unknown>;
+}
+
+let registered: Registered[] = [];
+
+// Pulumi mocks: every resource registration is recorded with its inputs; cloud-computed outputs get
+// plausible values so the program's applies (kubeconfig, IRSA trust, bootstrap brokers) run.
+beforeAll(async () => {
+  await pulumi.runtime.setMocks(
+    {
+      newResource(args) {
+        registered.push({
+          type: args.type,
+          name: args.name,
+          inputs: args.inputs as Record<string, unknown>,
+        });
+        const computed: Record<string, unknown> = { arn: `arn:aws:mock:::${args.name}` };
+        if (args.type === 'aws:s3/bucketV2:BucketV2')
+          Object.assign(computed, {
+            bucket: `${args.name}-bkt`,
+            arn: `arn:aws:s3:::${args.name}-bkt`,
+          });
+        if (args.type === 'aws:eks/cluster:Cluster')
+          Object.assign(computed, {
+            name: args.name,
+            endpoint: 'https://eks.mock',
+            certificateAuthority: { data: 'Y2E=' },
+            identities: [{ oidcs: [{ issuer: 'https://oidc.eks.mock/id/ABC' }] }],
+          });
+        if (args.type === 'aws:msk/cluster:Cluster')
+          Object.assign(computed, { bootstrapBrokersSaslIam: 'b-1.mock:9098,b-2.mock:9098' });
+        if (args.type === 'aws:rds/instance:Instance')
+          Object.assign(computed, { endpoint: 'db.mock:5432' });
+        if (args.type === 'random:index/randomPassword:RandomPassword')
+          Object.assign(computed, { result: 'mock-password' });
+        return { id: `${args.name}-id`, state: { ...args.inputs, ...computed } };
+      },
+      call: () => ({}),
+    },
+    'lambdalake',
+    'test',
+    false,
+  );
+});
+
+function settings(overrides: Partial<LambdalakeSettings> = {}): LambdalakeSettings {
+  return {
+    pipelinesDir: resolve(import.meta.dirname, '..', '..'),
+    namespace: 'lambdalake',
+    vpcId: 'vpc-1',
+    privateSubnetIds: ['subnet-a', 'subnet-b'],
+    noncurrentVersionDays: 30,
+    kafkaMode: 'msk',
+    kafkaVersion: '3.8.x',
+    kafkaBrokers: 3,
+    kafkaInstanceType: 'kafka.m7g.large',
+    topicReplication: 3,
+    clusterMode: 'eks',
+    nodeInstanceType: 'm7g.xlarge',
+    nodeCount: 3,
+    flinkVersion: '2.1.3',
+    flinkOperatorVersion: '1.13.0',
+    taskManagers: 2,
+    taskSlots: 8,
+    catalogMode: 'lakekeeper',
+    lakekeeperImage: 'quay.io/lakekeeper/catalog:v0.10.3',
+    dbInstanceClass: 'db.t4g.medium',
+    image: 'ghcr.io/example/lambdalake:test',
+    servingMinReplicas: 2,
+    servingMaxReplicas: 6,
+    servingToken: pulumi.secret('token-value-123'),
+    sqlPassword: pulumi.secret('sql-password-456'),
+    ...overrides,
+  };
+}
+
+function value<T>(output: pulumi.Output<T>): Promise<T> {
+  return new Promise((resolve) => output.apply((v) => resolve(v)));
+}
+
+/** Runs the program and waits until every registration has been made. */
+async function run(overrides: Partial<LambdalakeSettings> = {}) {
+  registered = [];
+  const { lambdalakeStack } = await import('./program.ts');
+  const outputs = await lambdalakeStack(settings(overrides));
+  await value(
+    pulumi.all([
+      outputs.sqlEndpoint,
+      outputs.catalogUrl,
+      outputs.sqlGatewayUrl,
+      outputs.warehouseUri,
+    ]),
+  );
+  await new Promise((r) => setTimeout(r, 50));
+  return { outputs, resources: [...registered] };
+}
+
+const ofType = (resources: Registered[], type: string) => resources.filter((r) => r.type === type);
+
+describe('the cloud stack from pipelines/', () => {
+  test('the warehouse bucket is private, versioned, KMS-encrypted, TLS-only, and expires old versions', async () => {
+    const { resources } = await run();
+    const block = ofType(resources, 'aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock')[0]!
+      .inputs;
+    expect(block).toMatchObject({
+      blockPublicAcls: true,
+      blockPublicPolicy: true,
+      ignorePublicAcls: true,
+      restrictPublicBuckets: true,
+    });
+    expect(
+      ofType(resources, 'aws:s3/bucketVersioningV2:BucketVersioningV2')[0]!.inputs,
+    ).toMatchObject({ versioningConfiguration: { status: 'Enabled' } });
+    const sse = ofType(
+      resources,
+      'aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2',
+    )[0]!.inputs as { rules: { applyServerSideEncryptionByDefault: { sseAlgorithm: string } }[] };
+    expect(sse.rules[0]!.applyServerSideEncryptionByDefault.sseAlgorithm).toBe('aws:kms');
+    const lifecycle = ofType(
+      resources,
+      'aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigurationV2',
+    )[0]!.inputs as { rules: { noncurrentVersionExpiration?: { noncurrentDays: number } }[] };
+    expect(lifecycle.rules.some((r) => r.noncurrentVersionExpiration?.noncurrentDays === 30)).toBe(
+      true,
+    );
+    const policy = JSON.parse(
+      ofType(resources, 'aws:s3/bucketPolicy:BucketPolicy')[0]!.inputs.policy as string,
+    ) as { Statement: { Effect: string; Principal: unknown; Condition?: unknown }[] };
+    // The only statement naming everyone is a Deny: nothing makes the bucket public.
+    expect(
+      policy.Statement.filter((s) => s.Principal === '*').every((s) => s.Effect === 'Deny'),
+    ).toBe(true);
+    expect(ofType(resources, 'aws:s3/bucketAclV2:BucketAclV2')).toHaveLength(0);
+  });
+
+  test('one topic per source and per metric speed view; speed topics compacted', async () => {
+    const { resources, outputs } = await run();
+    const topics = ofType(resources, 'kafka:index/topic:Topic').map(
+      (r) => r.inputs as { name: string; config: Record<string, string> },
+    );
+    expect(topics.map((t) => t.name).sort()).toEqual([...outputs.topics].sort());
+    expect(topics).toHaveLength(5);
+    for (const t of topics)
+      expect(t.config['cleanup.policy']).toBe(t.name.includes('.speed.') ? 'compact' : 'delete');
+    expect(topics.map((t) => t.name)).toEqual(expect.arrayContaining(['orders', 'page_views']));
+  });
+
+  test('IAM grants the warehouse bucket (and its key) only, to the three service accounts only', async () => {
+    const { resources } = await run();
+    const policies = ofType(resources, 'aws:iam/rolePolicy:RolePolicy').map(
+      (r) => JSON.parse(r.inputs.policy as string) as { Statement: { Resource: string[] }[] },
+    );
+    expect(policies).toHaveLength(1);
+    const named = policies[0]!.Statement.flatMap((s) => s.Resource);
+    for (const arn of named)
+      expect(arn).toMatch(
+        /^arn:aws:s3:::warehouse-bucket-bkt(\/\*)?$|^arn:aws:mock:::warehouse-key$/,
+      );
+    const role = ofType(resources, 'aws:iam/role:Role').find(
+      (r) => r.name === 'lambdalake-warehouse-role',
+    )!;
+    const trust = JSON.parse(role.inputs.assumeRolePolicy as string) as {
+      Statement: { Condition: { StringEquals: Record<string, string[] | string> } }[];
+    };
+    expect(trust.Statement[0]!.Condition.StringEquals['oidc.eks.mock/id/ABC:sub']).toEqual([
+      'system:serviceaccount:lambdalake:lambdalake',
+      'system:serviceaccount:flink:flink',
+      'system:serviceaccount:iceberg-catalog:iceberg-catalog',
+    ]);
+  });
+
+  test('everything is private and secrets only travel through Kubernetes Secrets', async () => {
+    const { resources } = await run();
+    const eks = ofType(resources, 'aws:eks/cluster:Cluster')[0]!.inputs as {
+      vpcConfig: { endpointPublicAccess: boolean };
+    };
+    expect(eks.vpcConfig.endpointPublicAccess).toBe(false);
+    const msk = ofType(resources, 'aws:msk/cluster:Cluster')[0]!.inputs as {
+      brokerNodeGroupInfo: { connectivityInfo: { publicAccess: { type: string } } };
+      clientAuthentication: { unauthenticated: boolean };
+    };
+    expect(msk.brokerNodeGroupInfo.connectivityInfo.publicAccess.type).toBe('DISABLED');
+    expect(msk.clientAuthentication.unauthenticated).toBe(false);
+    expect(ofType(resources, 'aws:rds/instance:Instance')[0]!.inputs).toMatchObject({
+      publiclyAccessible: false,
+      storageEncrypted: true,
+    });
+    const serving = ofType(resources, 'kubernetes:core/v1:Service').find(
+      (r) => r.name === 'lambdalake-serving',
+    )!.inputs as { metadata: { annotations: Record<string, string> } };
+    expect(
+      serving.metadata.annotations['service.beta.kubernetes.io/aws-load-balancer-scheme'],
+    ).toBe('internal');
+    const everythingButSecrets = JSON.stringify(
+      resources.filter((r) => r.type !== 'kubernetes:core/v1:Secret'),
+    );
+    expect(everythingButSecrets).not.toContain('token-value-123');
+    expect(everythingButSecrets).not.toContain('sql-password-456');
+    const secret = ofType(resources, 'kubernetes:core/v1:Secret').find(
+      (r) => r.name === 'lambdalake-secrets',
+    )!;
+    // Pulumi's secret wrapper (its signature key) around the values: encrypted in state, masked in output.
+    const stringData = secret.inputs.stringData as Record<string, unknown>;
+    expect(stringData['4dabf18193072939515e22adb298388d']).toBe('1b47061264138c4ac30d75fd1eb44270');
+    expect(stringData.value).toMatchObject({ LAMBDALAKE_SERVING_TOKEN: 'token-value-123', LAMBDALAKE_SQL_PASSWORD: 'sql-password-456' });
+    expect(ofType(resources, 'kubernetes:autoscaling/v2:HorizontalPodAutoscaler')).toHaveLength(1);
+  });
+
+  test('adding a metric definition adds exactly its topic and its table, nothing else', async () => {
+    const before = await run();
+    const dir = await mkdtemp(join(tmpdir(), 'lambdalake-pulumi-'));
+    const repo = resolve(import.meta.dirname, '..', '..');
+    await cp(join(repo, 'pipelines'), join(dir, 'pipelines'), { recursive: true });
+    await cp(join(repo, 'sql'), join(dir, 'sql'), { recursive: true });
+    await writeFile(
+      join(dir, 'pipelines', 'metrics', 'hourly_orders.yaml'),
+      'name: hourly_orders\nsource: orders\ngrain: { column: hour, size: 1 hour }\nkeys: []\nmeasures:\n  - { name: orders, type: BIGINT }\nbatch: { schedule: 15m }\nlateness: 10m\nspeed: { state_ttl: 1d }\nowner: test@example.com\ndescription: orders per hour\n',
+    );
+    await writeFile(
+      join(dir, 'sql', 'metrics', 'hourly_orders.sql'),
+      'SELECT CAST(FLOOR(event_time TO HOUR) AS TIMESTAMP(3)) AS `hour`, COUNT(*) AS orders\nFROM orders\nGROUP BY FLOOR(event_time TO HOUR)\n',
+    );
+    const after = await run({ pipelinesDir: dir });
+    const names = (r: Registered[]) => r.map((x) => `${x.type}::${x.name}`);
+    const added = names(after.resources).filter((n) => !names(before.resources).includes(n));
+    const removed = names(before.resources).filter((n) => !names(after.resources).includes(n));
+    expect(added.filter((n) => n.startsWith('kafka:index/topic:Topic::'))).toEqual([
+      expect.stringMatching(/kafka-topic-lambdalake\.speed\.hourly_orders\.v[0-9a-f]{8}$/),
+    ]);
+    expect(after.outputs.tables.filter((t) => !before.outputs.tables.includes(t))).toEqual([
+      expect.stringMatching(/^lambdalake\.hourly_orders__v[0-9a-f]{8}$/),
+    ]);
+    // Besides the topic and the table, only the deploy Job is renamed (it re-runs for new definitions).
+    const others = added.filter(
+      (n) =>
+        !n.startsWith('kafka:index/topic:Topic::') && !n.startsWith('lambdalake:iceberg:Table::'),
+    );
+    expect(others.every((n) => n.startsWith('kubernetes:batch/v1:Job::'))).toBe(true);
+    expect(removed.every((n) => n.startsWith('kubernetes:batch/v1:Job::'))).toBe(true);
+  });
+
+  test('Strimzi mode declares the same topics as KafkaTopic resources on the cluster', async () => {
+    const { resources } = await run({ kafkaMode: 'strimzi' });
+    const topics = ofType(resources, 'kubernetes:kafka.strimzi.io/v1beta2:KafkaTopic').map(
+      (r) => (r.inputs as { spec: { topicName: string } }).spec.topicName,
+    );
+    expect(topics).toHaveLength(5);
+    expect(ofType(resources, 'aws:msk/cluster:Cluster')).toHaveLength(0);
+  });
+});
