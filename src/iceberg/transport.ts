@@ -71,10 +71,15 @@ export function createCatalogApi(options: TransportOptions): { api: CatalogApi; 
         continue;
       }
       const text = await response.text();
+      // openapi-fetch parses a body without Content-Length (chunked: large table metadata) with
+      // JSON.parse, which rounds int64 snapshot ids; with the length set it calls our json().
+      const responseHeaders = new Headers(response.headers);
+      responseHeaders.delete('transfer-encoding');
+      responseHeaders.set('content-length', String(Buffer.byteLength(text)));
       const copy = new Response(text.length > 0 ? text : null, {
         status: response.status,
         statusText: response.statusText,
-        headers: response.headers,
+        headers: responseHeaders,
       });
       Object.defineProperty(copy, 'json', { value: async () => parseJson(text) });
       return copy;
