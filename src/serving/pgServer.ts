@@ -127,7 +127,8 @@ export class PgServer {
         }
         if (skipUntilSync) return [new Uint8Array(0)];
         try {
-          return await this.handle(code, reader, connection, statements, portals);
+          // One write per reply: pg-gateway awaits a socket write per chunk, which costs more than the query.
+          return [Buffer.concat(await this.handle(code, reader, connection, statements, portals))];
         } catch (error) {
           if (code !== 'Q') skipUntilSync = true; // extended protocol: discard until Sync
           const out = [
