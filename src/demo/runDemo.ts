@@ -5,6 +5,7 @@ import pg from 'pg';
 import { openControlPlane, controlPlaneEndpoints } from '../control-plane/runtime/controlPlane.ts';
 import { deploy } from '../control-plane/runtime/deploy.ts';
 import { runBatchCycle } from '../control-plane/orchestrator/batchCycle.ts';
+import { servingSchema } from '../control-plane/compiler/names.ts';
 import { stackUp, stderrProgress, resolvePorts } from '../stack/index.ts';
 import { generateEvents } from './events.ts';
 import { produceRecords } from './produce.ts';
@@ -118,7 +119,7 @@ export async function runDemo(
     );
 
     say(
-      `\nThe stack keeps running. Connect with:\n  PGPASSWORD=lambdalake psql "postgres://lambdalake@127.0.0.1:${ports.servingPostgres}/lambdalake?sslmode=disable" -c 'SELECT * FROM ${endpoints.namespace}.hourly_revenue ORDER BY hour DESC LIMIT 10'\nStop it with: npx lambdalake stack down`,
+      `\nThe stack keeps running. Connect with:\n  PGPASSWORD=lambdalake psql "postgres://lambdalake@127.0.0.1:${ports.servingPostgres}/lambdalake?sslmode=disable" -c 'SELECT * FROM ${servingSchema(endpoints.namespace)}.hourly_revenue ORDER BY hour DESC LIMIT 10'\nStop it with: npx lambdalake stack down`,
     );
     return { events: records.length, produceMs, freshnessMs, batch };
   } finally {

@@ -91,7 +91,7 @@ export class PgServer {
       onAuthenticated: async () => {
         connection = await this.engine.connect();
         // Union views of the default namespace resolve unqualified; the schema may not exist yet.
-        await connection.run("SET search_path = 'lambdalake,main'").catch(() => undefined);
+        await connection.run("SET search_path = 'metrics,main'").catch(() => undefined);
         this.sessions.set(processId, { secret, connection });
         for (const [name, value] of Object.entries({
           client_encoding: 'UTF8',

@@ -1,4 +1,6 @@
+import { execFile } from 'node:child_process';
 import { connect } from 'node:net';
+import { promisify } from 'node:util';
 import { tableFromIPC } from 'apache-arrow';
 import axios from 'axios';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
@@ -168,6 +170,28 @@ describe('the serving endpoint', () => {
       code: expect.stringMatching(/^28(000|P01)$/),
       message: expect.stringMatching(/password authentication failed/),
     });
+  });
+
+  test("psql (Debian's postgresql-client) lists and describes the view and reads it", async () => {
+    const { port, user, password, database } = servingPgConfig();
+    const { stdout } = await promisify(execFile)(
+      'psql',
+      [
+        `postgres://${user}@127.0.0.1:${port}/${database}?sslmode=disable`,
+        '-X',
+        '-c',
+        `\\dv ${ns}.*`,
+        '-c',
+        `\\d ${ns}.revenue`,
+        '-c',
+        `SELECT product, orders FROM ${ns}.revenue ORDER BY orders`,
+      ],
+      { env: { ...process.env, PGPASSWORD: password }, timeout: 20_000 },
+    );
+    expect(stdout).toMatch(new RegExp(`${ns}\\s*\\|\\s*revenue\\s*\\|\\s*view`));
+    expect(stdout).toMatch(/revenue\s*\|\s*numeric\(22,2\)/);
+    expect(stdout).toMatch(/hour\s*\|\s*timestamp/);
+    expect(stdout).toMatch(/lamp\s*\|\s*1\n\s*lamp\s*\|\s*2\n\s*mug\s*\|\s*3/);
   });
 
   test('a CancelRequest interrupts a running query with SQLSTATE 57014', async () => {

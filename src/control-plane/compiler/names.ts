@@ -16,3 +16,11 @@ export const names = {
   speedGroup: (ns: string, metric: string, version: string) => `${ns}-speed-${metric}-v${version}`,
   batchJob: (ns: string, metric: string, version: string) => `${ns}-batch-${metric}-v${version}`,
 };
+
+/**
+ * The SQL schema a deployment's union views are served under: `metrics` for the default namespace
+ * (`SELECT … FROM metrics.daily_active_users`), the namespace itself for any other.
+ */
+export function servingSchema(namespace: string): string {
+  return namespace === DEFAULT_NAMESPACE ? 'metrics' : namespace;
+}

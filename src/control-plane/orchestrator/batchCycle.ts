@@ -19,6 +19,7 @@ import type {
   TableCatalog,
 } from './ports.ts';
 import { CommitConflictError } from './ports.ts';
+import { servingSchema } from '../compiler/names.ts';
 import { buildPublishCommit, readPublication, type Publication } from './publication.ts';
 
 export interface BatchCycleDeps {
@@ -345,8 +346,8 @@ export function unionViewOf(
   record: BatchRunRecord,
 ): import('./ports.ts').UnionViewRegistration {
   return {
-    // Served as <namespace>.<metric>: a Postgres schema per deployment namespace.
-    path: [metric.batchTable.namespace, metric.metric],
+    // Served as metrics.<metric> (default namespace) or <namespace>.<metric>.
+    path: [servingSchema(metric.batchTable.namespace), metric.metric],
     union: {
       version: metric.version,
       grainColumn: metric.grainColumn,
