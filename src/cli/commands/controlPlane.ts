@@ -5,9 +5,16 @@ import { deploy } from '../../control-plane/runtime/deploy.ts';
 import { deploymentStatus, metricVersions } from '../../control-plane/runtime/status.ts';
 import { runScheduler } from '../../control-plane/runtime/scheduler.ts';
 import { runBatchCycle } from '../../control-plane/orchestrator/batchCycle.ts';
+import type { BatchCycleState } from '../../control-plane/orchestrator/batchCycleStates.ts';
 import { describeAction } from '../../control-plane/orchestrator/deployPlan.ts';
 
 const say = (message: string) => process.stderr.write(`${message}\n`);
+
+/** Crash-safety test hook: a number from the environment, or undefined. */
+function crashHook(variable: string): number | undefined {
+  const value = process.env[variable];
+  return value === undefined ? undefined : Number(value);
+}
 
 async function withControlPlane<T>(
   dir: string,
@@ -36,7 +43,11 @@ export function deployCommand(): Command {
     .option('--json', 'print the result as JSON')
     .action(async (opts: { dir: string; dryRun?: boolean; json?: boolean }) =>
       withControlPlane(opts.dir, async (cp) => {
-        const result = await deploy(cp, { say: opts.json ? undefined : say, dryRun: opts.dryRun });
+        const result = await deploy(cp, {
+          say: opts.json ? undefined : say,
+          dryRun: opts.dryRun,
+          crashAfterAction: crashHook('LAMBDALAKE_CRASH_AFTER_ACTION'),
+        });
         if (opts.json) {
           process.stdout.write(
             JSON.stringify(
@@ -89,9 +100,11 @@ export function batchCommand(): Command {
             throw new Error(
               `--cutover ${opts.cutover} is not aligned to ${metric.name}'s grain of ${metric.grainSize}`,
             );
+          // Crash-safety test hook: exit (137) right after this state is persisted.
+          const crashAfter = process.env.LAMBDALAKE_CRASH_AFTER as BatchCycleState | undefined;
           const outcome = await runBatchCycle(
             cp.runtimeOf(metric),
-            cp.batchDeps(opts.json ? undefined : (m) => say(`  ${m}`)),
+            { ...cp.batchDeps(opts.json ? undefined : (m) => say(`  ${m}`)), crashAfter },
             {
               cutover,
               allowEarlierCutover: cutover !== undefined,

@@ -205,6 +205,20 @@ export async function runBatchCycle(
     const message = error instanceof Error ? error.message : String(error);
     if (error instanceof CommitConflictError)
       return outcome('conflict', record!, null, started, jobDurationMs, steps);
+    // A concurrent run published while this one ran (its overwrite may be what failed this job):
+    // that is a conflict, and the winner's run record and publication are left as they are.
+    const now = await deps.catalog.loadTable(metric.batchTable).catch(() => null);
+    const published = now ? readPublication(now.properties, now.refs) : null;
+    if (
+      now &&
+      (published?.snapshotId ?? '') !== (extra[PUBLISHED_BASE] ?? '') &&
+      published?.runId !== record?.runId
+    ) {
+      say(
+        `another run (${published?.runId}) published while this one ran: ${message.split('\n')[0]}`,
+      );
+      return outcome('conflict', record!, null, started, jobDurationMs, steps);
+    }
     if (record && !TERMINAL_STATES.has(record.state) && !isRetriable(error)) {
       await move('failed', { error: message.slice(0, 2000) }).catch(() => undefined);
       throw new BatchCycleFailedError(record);

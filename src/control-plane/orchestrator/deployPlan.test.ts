@@ -95,3 +95,18 @@ test('a changed version goes blue/green: new speed job, first batch, switch, the
     'stop job lambdalake-speed-dau-va1 (j9): version a1 replaced by b2',
   ]);
 });
+
+test('a version already published is switched without running its first batch again', () => {
+  const observed = {
+    namespaceExists: true,
+    topics: new Set(['page_views', 'lambdalake.speed.dau.vb2']),
+    tables: new Set(['lambdalake.page_views_master', 'lambdalake.dau__vb2_batch']),
+    jobs: [
+      job('j1', 'lambdalake-ingest-page_views', 'RUNNING'),
+      job('j2', 'lambdalake-speed-dau-vb2', 'RUNNING'),
+    ],
+    servedVersions: {},
+    publishedVersions: new Set(['dau@b2']),
+  };
+  expect(planDeployment(desired, observed).map((a) => a.kind)).toEqual(['switch-version']);
+});

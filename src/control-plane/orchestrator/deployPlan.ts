@@ -40,6 +40,8 @@ export interface ObservedDeployment {
   jobs: readonly JobView[];
   /** metric → the version currently served (from the deployment record). */
   servedVersions: Readonly<Record<string, string>>;
+  /** `<metric>@<version>` of every version whose batch view has a publication. */
+  publishedVersions?: ReadonlySet<string>;
 }
 
 export type DeployAction =
@@ -92,7 +94,9 @@ export function planDeployment(
     if (served === m.version) continue;
     // Blue/green (DESIGN §5): the new speed job is started above; its first batch publishes, then the
     // union view switches in one step, and only then the old version's speed job stops.
-    actions.push({ kind: 'first-batch', metric: m.metric, version: m.version });
+    // A deploy killed between the first batch and the switch does not run the batch again.
+    if (!observed.publishedVersions?.has(`${m.metric}@${m.version}`))
+      actions.push({ kind: 'first-batch', metric: m.metric, version: m.version });
     actions.push({ kind: 'switch-version', metric: m.metric, from: served, to: m.version });
     if (served) {
       const oldName = m.speedJobName.replace(`-v${m.version}`, `-v${served}`);

@@ -78,8 +78,16 @@ export async function observeDeployment(cp: ControlPlane): Promise<ObservedDeplo
       .filter(([k]) => k.startsWith(SERVED_PREFIX))
       .map(([k, v]) => [k.slice(SERVED_PREFIX.length), v]),
   );
+  const publishedVersions = new Set<string>();
+  for (const metric of cp.compiled.metrics) {
+    if (!tables.some((t) => t.name === metric.batchTable.name)) continue;
+    const table = await cp.tables.loadTable(metric.batchTable);
+    if (table && readPublication(table.properties, table.refs))
+      publishedVersions.add(`${metric.name}@${metric.version}`);
+  }
   return {
     namespaceExists,
+    publishedVersions,
     topics: new Set(topics),
     tables: new Set(tables.map((t) => `${t.namespace.join('.')}.${t.name}`)),
     jobs,
@@ -99,7 +107,13 @@ export interface DeployResult {
  */
 export async function deploy(
   cp: ControlPlane,
-  options: { say?: (message: string) => void; dryRun?: boolean; now?: () => Date } = {},
+  options: {
+    say?: (message: string) => void;
+    dryRun?: boolean;
+    now?: () => Date;
+    /** Test hook: exit the process (137) after this many actions, as a kill would. */
+    crashAfterAction?: number;
+  } = {},
 ): Promise<DeployResult> {
   const started = Date.now();
   const say = options.say ?? (() => undefined);
@@ -108,10 +122,12 @@ export async function deploy(
   if (actions.length === 0) say('nothing to do: everything is deployed and running');
   const batches: DeployResult['batches'] = [];
   if (options.dryRun) return { actions, batches, wallMs: Date.now() - started };
+  let done = 0;
   for (const action of actions) {
     say(describeAction(action));
     const outcome = await execute(cp, action, say, now);
     if (outcome) batches.push(outcome);
+    if (++done === options.crashAfterAction) process.exit(137);
   }
   return { actions, batches, wallMs: Date.now() - started };
 }

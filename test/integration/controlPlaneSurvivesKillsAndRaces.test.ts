@@ -1,0 +1,193 @@
+import { spawn } from 'node:child_process';
+import { resolve } from 'node:path';
+import { Kafka, logLevel } from 'kafkajs';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import {
+  openControlPlane,
+  type ControlPlane,
+} from '../../src/control-plane/runtime/controlPlane.ts';
+import { chooseCutover } from '../../src/control-plane/orchestrator/cutover.ts';
+import { readPublication } from '../../src/control-plane/orchestrator/publication.ts';
+import { generateEvents, type ProducedRecord } from '../../src/demo/events.ts';
+import { hourlyRevenue } from '../../src/demo/oracle.ts';
+import { produceRecords } from '../../src/demo/produce.ts';
+import { stackEndpoints } from './stack.ts';
+import { endpointsFor, examplePipelines, servingPgConfig } from './support/pipelineFixture.ts';
+
+const HOUR = 3_600_000;
+const CLI = resolve(import.meta.dirname, '..', '..', 'bin', 'lambdalake.mjs');
+
+interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** The real CLI in a child process, as an operator (or a crash) would run it. */
+function cli(args: string[], env: Record<string, string>): Promise<CliResult> {
+  return new Promise((done, fail) => {
+    const child = spawn(process.execPath, [CLI, ...args], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 240_000);
+    child.on('error', fail);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      done({ code, stdout, stderr });
+    });
+  });
+}
+
+describe('the control plane survives kills and races', () => {
+  const namespace = `cr${Date.now().toString(36)}`;
+  let dir: string;
+  let env: Record<string, string>;
+  let control: ControlPlane;
+  let records: ProducedRecord[] = [];
+
+  beforeAll(async () => {
+    const project = await examplePipelines(namespace);
+    dir = project.dir;
+    env = { LAMBDALAKE_NAMESPACE: namespace };
+    control = await openControlPlane(dir, endpointsFor(stackEndpoints(), namespace));
+    // Orders two to three hours before the cutover any batch run now will choose.
+    const cutover = chooseCutover(new Date(), 10 * 60_000, HOUR).getTime();
+    records = generateEvents({
+      seed: 3,
+      startMs: cutover - 3 * HOUR,
+      endMs: cutover - 2 * HOUR,
+      pageViews: 0,
+      orders: 120,
+      duplicateRate: 0.05,
+    });
+    const producer = new Kafka({
+      clientId: 'it-crash',
+      brokers: stackEndpoints().kafkaBrokers,
+      logLevel: logLevel.NOTHING,
+    }).producer();
+    await producer.connect();
+    // The topics do not exist before deploy: let the producer create them as deploy would.
+    const admin = new Kafka({
+      clientId: 'it-crash-admin',
+      brokers: stackEndpoints().kafkaBrokers,
+      logLevel: logLevel.NOTHING,
+    }).admin();
+    await admin.connect();
+    await admin.createTopics({
+      topics: [
+        { topic: project.topics.orders, numPartitions: 1 },
+        { topic: project.topics.page_views, numPartitions: 1 },
+      ],
+      waitForLeaders: true,
+    });
+    await admin.disconnect();
+    await produceRecords(producer, project.topics, records);
+    await producer.disconnect();
+  }, 60_000);
+
+  afterAll(async () => {
+    if (control) {
+      for (const job of await control.engine.jobs())
+        if (job.name.startsWith(`${namespace}-`) && job.state === 'RUNNING')
+          await control.engine.cancel(job.jobId);
+      await control.close();
+    }
+  });
+
+  test('deploy killed after each of its actions in turn: running it again finishes, and then there is nothing left to do', async () => {
+    const planned = JSON.parse(
+      (await cli(['deploy', '--dir', dir, '--dry-run', '--json'], env)).stdout,
+    ) as { actions: string[] };
+    expect(planned.actions.length).toBeGreaterThan(10);
+    const killedAfter: string[] = [];
+    for (let run = 0; run <= planned.actions.length + 2; run++) {
+      const result = await cli(['deploy', '--dir', dir], {
+        ...env,
+        LAMBDALAKE_CRASH_AFTER_ACTION: '1',
+      });
+      if (result.code === 0) break;
+      expect(result.code).toBe(137);
+      killedAfter.push(
+        result.stderr
+          .trim()
+          .split('\n')
+          .filter((l) => !l.startsWith(' '))
+          .at(-1) ?? '',
+      );
+    }
+    // One kill per action (the last run may finish exactly at its last action).
+    expect(killedAfter.length).toBeGreaterThanOrEqual(planned.actions.length - 1);
+    const after = JSON.parse(
+      (await cli(['deploy', '--dir', dir, '--dry-run', '--json'], env)).stdout,
+    ) as { actions: string[] };
+    expect(after.actions).toEqual([]);
+    const status = JSON.parse((await cli(['status', '--dir', dir, '--json'], env)).stdout) as {
+      metrics: {
+        servedVersion: string | null;
+        version: string;
+        publication: unknown;
+        speedJob: { state: string } | null;
+      }[];
+      sources: { ingestionJob: { state: string } | null }[];
+    };
+    for (const m of status.metrics) {
+      expect(m.servedVersion).toBe(m.version);
+      expect(m.publication).not.toBeNull();
+      expect(m.speedJob?.state).toBe('RUNNING');
+    }
+    for (const s of status.sources) expect(s.ingestionJob?.state).toBe('RUNNING');
+  }, 900_000);
+
+  test('batch killed after each step: running it again completes, and the published snapshot is exact', async () => {
+    for (const step of [
+      'choose-cutover',
+      'wait-ingestion',
+      'run-batch',
+      'validate',
+      'publish',
+      'register',
+    ]) {
+      const killed = await cli(['batch', 'hourly_revenue', '--dir', dir], {
+        ...env,
+        LAMBDALAKE_CRASH_AFTER: step,
+      });
+      expect(killed.code, `${step}: ${killed.stderr}`).toBe(137);
+      const again = await cli(['batch', 'hourly_revenue', '--dir', dir, '--json'], env);
+      expect(again.code, `after a kill at ${step}: ${again.stderr}`).toBe(0);
+      const [outcome] = JSON.parse(again.stdout) as { state: string }[];
+      expect(outcome!.state).toBe('done');
+    }
+    const client = new pg.Client(servingPgConfig());
+    await client.connect();
+    try {
+      const { rows } = await client.query(
+        `SELECT strftime(hour, '%Y-%m-%dT%H:%M:%S.000Z') AS hour, product, CAST(revenue AS VARCHAR) AS revenue, CAST(orders AS INTEGER) AS orders FROM ${namespace}.hourly_revenue ORDER BY 1, 2`,
+      );
+      expect(rows).toEqual(hourlyRevenue(records));
+    } finally {
+      await client.end();
+    }
+  }, 900_000);
+
+  test('two batch runs at once: one publishes, the other reports a conflict and changes nothing', async () => {
+    const [a, b] = await Promise.all([
+      cli(['batch', 'hourly_revenue', '--dir', dir, '--json'], env),
+      cli(['batch', 'hourly_revenue', '--dir', dir, '--json'], env),
+    ]);
+    const outcomes = [a, b].map(
+      (r) => (JSON.parse(r.stdout) as { state: string; record: { runId: string } }[])[0]!,
+    );
+    expect(outcomes.map((o) => o.state).sort()).toEqual(['conflict', 'done']);
+    const loser = [a, b][outcomes.findIndex((o) => o.state === 'conflict')]!;
+    expect(loser.code).toBe(1);
+    const winner = outcomes.find((o) => o.state === 'done')!;
+    const table = (await control.tables.loadTable(control.metric('hourly_revenue').batchTable))!;
+    expect(readPublication(table.properties, table.refs)?.runId).toBe(winner.record.runId);
+  }, 300_000);
+});
