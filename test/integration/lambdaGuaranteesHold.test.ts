@@ -8,6 +8,7 @@ import {
   type ControlPlane,
 } from '../../src/control-plane/runtime/controlPlane.ts';
 import { deploy } from '../../src/control-plane/runtime/deploy.ts';
+import { metricVersions } from '../../src/control-plane/runtime/status.ts';
 import { runBatchCycle } from '../../src/control-plane/orchestrator/batchCycle.ts';
 import { flinkTimestamp, generateEvents, type ProducedRecord } from '../../src/demo/events.ts';
 import { hourlyRevenue, type HourlyRevenueRow } from '../../src/demo/oracle.ts';
@@ -189,7 +190,9 @@ describe('Lambda guarantees on the real stack', () => {
       }
       return queries;
     })();
-    const result = await deploy(control);
+    // Keep one version only, so the switch also retires the old version's table and topic.
+    process.env.LAMBDALAKE_KEEP_VERSIONS = '1';
+    const result = await deploy(control).finally(() => delete process.env.LAMBDALAKE_KEEP_VERSIONS);
     stop = true;
     expect(await querier).toBeGreaterThan(5);
     expect(mixed).toEqual([]);
@@ -211,6 +214,12 @@ describe('Lambda guarantees on the real stack', () => {
       })),
     );
     expect(await eventually(upperOracle)).toEqual(upperOracle);
+    expect(
+      (await metricVersions(control, 'hourly_revenue')).map((v) => [v.version, v.served]),
+    ).toEqual([[newVersion, true]]);
+    expect(await control.admin.listTopics()).not.toContain(
+      `${namespace}.speed.hourly_revenue.v${oldVersion}`,
+    );
     const jobs = await control.engine.jobs();
     expect(
       jobs.filter(

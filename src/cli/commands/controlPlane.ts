@@ -187,9 +187,11 @@ export function statusCommand(): Command {
           'version',
           'served',
           'cutover',
+          'age',
           'snapshot',
           'last run',
           'speed job',
+          'speed lag',
         ]);
         for (const m of status.metrics)
           metrics.push([
@@ -197,11 +199,13 @@ export function statusCommand(): Command {
             m.version,
             m.servedVersion ?? '-',
             m.publication?.cutover ?? '-',
+            m.publicationAgeS === null ? '-' : `${m.publicationAgeS} s`,
             m.publication ? m.publication.snapshotId || '(empty)' : '-',
             m.lastRun
-              ? `${m.lastRun.state}${m.lastRun.error ? `: ${m.lastRun.error.slice(0, 60)}` : ''}`
+              ? `${m.lastRun.state} in ${(m.lastRun.durationMs / 1000).toFixed(1)} s${m.lastRun.error ? `: ${m.lastRun.error.slice(0, 60)}` : ''}`
               : '-',
             m.speedJob?.state ?? 'not running',
+            m.speedLag ?? '-',
           ]);
         process.stdout.write(
           `namespace ${status.namespace}\n${sources.toString()}\n${metrics.toString()}\n`,

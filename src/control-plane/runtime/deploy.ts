@@ -170,6 +170,7 @@ async function execute(
       await cp.catalog.updateNamespaceProperties([cp.endpoints.namespace], {
         [`${SERVED_PREFIX}${action.metric}`]: action.to,
       });
+      await retireOldVersions(cp, action.metric, action.to, say);
       return null;
     case 'stop-job':
       await cp.engine.cancel(action.jobId);
@@ -251,4 +252,52 @@ async function startJob(
   say(
     `  ${name} is job ${jobId}, reading ${metric.source} from ${new Date(startMs).toISOString()}`,
   );
+}
+
+/** How many versions of a metric keep their batch table (and speed topic) for audit. */
+export function versionsToKeep(env: NodeJS.ProcessEnv = process.env): number {
+  const n = Number(env.LAMBDALAKE_KEEP_VERSIONS ?? 3);
+  if (!Number.isInteger(n) || n < 1)
+    throw new Error(
+      `LAMBDALAKE_KEEP_VERSIONS must be a whole number >= 1, got '${env.LAMBDALAKE_KEEP_VERSIONS}'`,
+    );
+  return n;
+}
+
+/**
+ * Keeps the newest N versions of a metric (by publication time, the served one always) and drops the
+ * batch tables and speed topics of older ones. Their speed jobs were stopped when they were replaced.
+ */
+async function retireOldVersions(
+  cp: ControlPlane,
+  metric: string,
+  served: string,
+  say: (message: string) => void,
+): Promise<void> {
+  const keep = versionsToKeep();
+  const ns = [cp.endpoints.namespace];
+  const prefix = `${metric}__v`;
+  const versions: { name: string; version: string; publishedAt: string }[] = [];
+  for (const t of await cp.catalog.listTables(ns)) {
+    if (!t.name.startsWith(prefix)) continue;
+    const table = await cp.tables.loadTable({ namespace: cp.endpoints.namespace, name: t.name });
+    const version = table?.properties['lambdalake.version'] ?? t.name.slice(prefix.length);
+    const publishedAt = table
+      ? (readPublication(table.properties, table.refs)?.publishedAt ?? '')
+      : '';
+    versions.push({
+      name: t.name,
+      version,
+      publishedAt: version === served ? '9999' : publishedAt,
+    });
+  }
+  versions.sort((a, b) => b.publishedAt.localeCompare(a.publishedAt));
+  for (const old of versions.slice(keep)) {
+    say(`  retiring ${metric} version ${old.version} (keeping the newest ${keep})`);
+    await cp.catalog.dropTable({ namespace: ns, name: old.name }, { purge: true });
+    const topic = cp.compiled.metrics
+      .find((m) => m.name === metric)!
+      .speedTopic.replace(/\.v[0-9a-f]+$/, `.v${old.version}`);
+    await cp.admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
+  }
 }

@@ -3,6 +3,7 @@ import { formatOffsets } from '../orchestrator/ingestionProgress.ts';
 import { readPublication, type Publication } from '../orchestrator/publication.ts';
 import type { JobView } from '../orchestrator/ports.ts';
 import type { ControlPlane } from './controlPlane.ts';
+import { names } from '../compiler/names.ts';
 import { observeDeployment } from './deploy.ts';
 
 export interface MetricStatus {
@@ -12,8 +13,18 @@ export interface MetricStatus {
   /** The version the union view serves (deployment record); differs until deploy switches it. */
   servedVersion: string | null;
   publication: Publication | null;
-  lastRun: { runId: string; state: string; error?: string; updatedAt: string } | null;
+  /** Seconds since the publication. */
+  publicationAgeS: number | null;
+  lastRun: {
+    runId: string;
+    state: string;
+    error?: string;
+    updatedAt: string;
+    durationMs: number;
+  } | null;
   speedJob: { jobId: string; state: string } | null;
+  /** Source records the speed job has not yet committed (its offsets advance on checkpoints). */
+  speedLag: number | null;
 }
 
 export interface SourceStatus {
@@ -43,20 +54,21 @@ function newestRun(
 /** Everything `lambdalake status` shows, read from the catalog, Kafka and Flink (no local state). */
 export async function deploymentStatus(cp: ControlPlane): Promise<DeploymentStatus> {
   const observed = await observeDeployment(cp);
+  const log = cp.batchDeps().log;
+  const lagOf = async (topic: string, group: string): Promise<number | null> => {
+    if (!observed.topics.has(topic)) return null;
+    const [logEnd, committed] = await Promise.all([log.logEnd(topic), log.committed(group, topic)]);
+    return Object.entries(logEnd).reduce(
+      (n, [p, end]) =>
+        n + Math.max(0, Number(end) - Math.max(0, Number(committed[Number(p)] ?? 0))),
+      0,
+    );
+  };
   const sources: SourceStatus[] = [];
   for (const source of cp.compiled.sources) {
     const exists = observed.topics.has(source.topic);
-    const logEnd = exists ? await cp.batchDeps().log.logEnd(source.topic) : {};
-    const committed = exists
-      ? await cp.batchDeps().log.committed(source.ingestionGroupId, source.topic)
-      : {};
-    const lag = exists
-      ? Object.entries(logEnd).reduce(
-          (n, [p, end]) =>
-            n + Math.max(0, Number(end) - Math.max(0, Number(committed[Number(p)] ?? 0))),
-          0,
-        )
-      : null;
+    const logEnd = exists ? await log.logEnd(source.topic) : {};
+    const lag = await lagOf(source.topic, source.ingestionGroupId);
     const master = await cp.tables.loadTable(source.masterTable);
     sources.push({
       source: source.name,
@@ -71,20 +83,30 @@ export async function deploymentStatus(cp: ControlPlane): Promise<DeploymentStat
   for (const metric of cp.compiled.metrics) {
     const table = await cp.tables.loadTable(metric.batchTable);
     const record = table ? readRunRecord(table.properties) : null;
+    const publication = table ? readPublication(table.properties, table.refs) : null;
+    const source = cp.sourceOf(metric);
     metrics.push({
       metric: metric.name,
       version: metric.version,
       servedVersion: observed.servedVersions[metric.name] ?? null,
-      publication: table ? readPublication(table.properties, table.refs) : null,
+      publication,
+      publicationAgeS: publication
+        ? Math.round((Date.now() - Date.parse(publication.publishedAt)) / 1000)
+        : null,
       lastRun: record
         ? {
             runId: record.runId,
             state: record.state,
             error: record.error,
             updatedAt: record.updatedAt,
+            durationMs: Date.parse(record.updatedAt) - Date.parse(record.startedAt),
           }
         : null,
       speedJob: newestRun(observed.jobs, metric.speedJobName),
+      speedLag: await lagOf(
+        source.topic,
+        names.speedGroup(cp.endpoints.namespace, metric.name, metric.version),
+      ),
     });
   }
   return { namespace: cp.endpoints.namespace, sources, metrics };
