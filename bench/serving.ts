@@ -129,9 +129,9 @@ try {
   await admin.disconnect();
   log(`producing ${SPEED_ROWS} speed rows`);
   const produceStarted = performance.now();
-  for (let i = 0; i < SPEED_ROWS; i += 10_000) {
+  for (let i = 0; i < SPEED_ROWS; i += 2_000) {
     const batch = [];
-    for (let k = i; k < Math.min(SPEED_ROWS, i + 10_000); k++) {
+    for (let k = i; k < Math.min(SPEED_ROWS, i + 2_000); k++) {
       const hour = new Date(today + (k % 24) * 3_600_000).toISOString().slice(0, 19);
       batch.push({
         key: JSON.stringify({ hour, key: `k${k}` }),

@@ -212,7 +212,10 @@ describe('the cloud stack from pipelines/', () => {
     // Pulumi's secret wrapper (its signature key) around the values: encrypted in state, masked in output.
     const stringData = secret.inputs.stringData as Record<string, unknown>;
     expect(stringData['4dabf18193072939515e22adb298388d']).toBe('1b47061264138c4ac30d75fd1eb44270');
-    expect(stringData.value).toMatchObject({ LAMBDALAKE_SERVING_TOKEN: 'token-value-123', LAMBDALAKE_SQL_PASSWORD: 'sql-password-456' });
+    expect(stringData.value).toMatchObject({
+      LAMBDALAKE_SERVING_TOKEN: 'token-value-123',
+      LAMBDALAKE_SQL_PASSWORD: 'sql-password-456',
+    });
     expect(ofType(resources, 'kubernetes:autoscaling/v2:HorizontalPodAutoscaler')).toHaveLength(1);
   });
 
