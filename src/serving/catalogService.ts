@@ -119,10 +119,23 @@ export class CatalogService {
   async refresh(): Promise<number> {
     return this.serial(async () => {
       const stored = await this.store.list();
+      const isNew = (d: Dataset) => {
+        const mine = this.datasets.get(d.path.join('.'));
+        return mine?.tag !== d.tag || mine.id !== d.id;
+      };
+      const changes = stored.filter(isNew);
+      // All speed topics start catching up at once; each apply below then waits only for its own.
+      await Promise.all(
+        changes.map((d) =>
+          this.engine
+            .prepare(d)
+            .catch((e: unknown) =>
+              this.log(`catalog: cannot consume for ${d.path.join('.')}: ${(e as Error).message}`),
+            ),
+        ),
+      );
       let changed = 0;
-      for (const dataset of stored) {
-        const mine = this.datasets.get(dataset.path.join('.'));
-        if (mine?.tag === dataset.tag && mine.id === dataset.id) continue;
+      for (const dataset of changes) {
         try {
           await this.engine.apply(dataset);
           this.datasets.set(dataset.path.join('.'), dataset);

@@ -83,12 +83,17 @@ export class ServingEngine {
     const engine = new ServingEngine(instance, catalog, speed);
     engine.admin = await instance.connect();
     await engine.admin.run(`CREATE SCHEMA IF NOT EXISTS ${INTERNAL_SCHEMA}`);
-    await speed.attach(instance);
+    speed.attach(instance);
     return engine;
   }
 
   async connect(): Promise<DuckDBConnection> {
     return this.instance.connect();
+  }
+
+  /** Starts filling a union view's speed table, so that many views loading at once catch up together. */
+  async prepare(dataset: Dataset): Promise<void> {
+    if (dataset.union) await this.speed.start(dataset.union.speed.topic, dataset.union.columns);
   }
 
   /** Creates or replaces the dataset's view; for a union view, loads its batch side first. */
@@ -102,7 +107,7 @@ export class ServingEngine {
       return;
     }
     const union = dataset.union!;
-    const speedTable = await this.speed.ensure(union.speed.topic, union.columns, union.grainColumn);
+    const speedTable = await this.speed.ensure(union.speed.topic, union.columns);
     const batchTable = await this.loadBatchSide(union);
     const cols = union.columns.map((c) => quoteIdent(c.name)).join(', ');
     const cutover = `TIMESTAMP ${quoteLiteral(union.batch.cutover.replace('T', ' ').replace(/Z$|\+00:00$/, ''))}`;

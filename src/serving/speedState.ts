@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import type { DuckDBAppender, DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { Kafka, logLevel, type Consumer, type EachBatchPayload } from 'kafkajs';
 import { parse } from 'lossless-json';
 import { duckType } from './datasets.ts';
@@ -8,7 +8,12 @@ const INTERNAL_SCHEMA = '__lambdalake';
 
 interface SpeedTopic {
   table: string;
+  /** Rows of the batch being applied, appended in bulk (all VARCHAR), then merged into `table`. */
+  staging: { schema: string; name: string };
   columns: { name: string; type: string }[];
+  /** Its own connection and write queue: a topic's long catch-up never holds up another topic. */
+  connection: DuckDBConnection;
+  writes: Promise<unknown>;
   consumer: Consumer;
   /** partition → next offset to read, as consumed so far. */
   position: Map<number, bigint>;
@@ -25,11 +30,10 @@ function quoteIdent(name: string): string {
  * Kafka: a restarted server rebuilds every table from the compacted topic.
  */
 export class SpeedState {
-  private connection!: DuckDBConnection;
+  private instance!: DuckDBInstance;
   private readonly topics = new Map<string, SpeedTopic>();
+  private readonly starting = new Map<string, Promise<SpeedTopic>>();
   private readonly kafka: Kafka;
-  /** Serializes writes on the one speed connection (kafkajs runs partitions concurrently). */
-  private writes: Promise<unknown> = Promise.resolve();
 
   constructor(
     brokers: string[],
@@ -43,45 +47,75 @@ export class SpeedState {
     });
   }
 
-  async attach(instance: DuckDBInstance): Promise<void> {
-    this.connection = await instance.connect();
+  attach(instance: DuckDBInstance): void {
+    this.instance = instance;
   }
 
   /** The internal table for a topic, consuming it from the beginning and caught up to its log end now. */
   async ensure(
     topic: string,
     columns: { name: string; type: string }[],
-    grainColumn: string,
     catchUpMs = 30_000,
   ): Promise<string> {
-    let state = this.topics.get(topic);
-    if (!state) {
-      const table = `${INTERNAL_SCHEMA}.${quoteIdent(`speed_${createHash('sha256').update(topic).digest('hex').slice(0, 12)}`)}`;
-      const typed = columns.map((c) => `${quoteIdent(c.name)} ${duckType(c.type)}`).join(', ');
-      await this.serial(() =>
-        this.connection.run(
-          `CREATE TABLE IF NOT EXISTS ${table} (lambdalake_key VARCHAR PRIMARY KEY, ${typed})`,
-        ),
-      );
-      const consumer = this.kafka.consumer({
-        groupId: `lambdalake-serving-${randomUUID()}`,
-        allowAutoTopicCreation: false,
-        maxWaitTimeInMs: 100,
-      });
-      state = { table, columns, consumer, position: new Map(), applied: 0 };
-      this.topics.set(topic, state);
-      const s = state;
-      await consumer.connect();
-      await consumer.subscribe({ topic, fromBeginning: true });
-      await consumer.run({
-        autoCommit: false,
-        eachBatch: (payload) => this.applyBatch(s, payload),
-      });
-      this.log(`speed: consuming ${topic} into ${table}`);
-    }
+    const state = await this.start(topic, columns);
     await this.waitCaughtUp(topic, catchUpMs);
-    void grainColumn;
     return state.table;
+  }
+
+  /**
+   * Starts consuming a topic without waiting for it to catch up, so that a server loading many
+   * views catches all their topics up at once rather than one after another.
+   */
+  async start(topic: string, columns: { name: string; type: string }[]): Promise<SpeedTopic> {
+    const known = this.topics.get(topic);
+    if (known) return known;
+    let starting = this.starting.get(topic);
+    if (!starting) {
+      starting = this.open(topic, columns).finally(() => this.starting.delete(topic));
+      this.starting.set(topic, starting);
+    }
+    return starting;
+  }
+
+  private async open(topic: string, columns: { name: string; type: string }[]): Promise<SpeedTopic> {
+    const id = `speed_${createHash('sha256').update(topic).digest('hex').slice(0, 12)}`;
+    const table = `${INTERNAL_SCHEMA}.${quoteIdent(id)}`;
+    const staging = { schema: INTERNAL_SCHEMA, name: `${id}_staging` };
+    const typed = columns.map((c) => `${quoteIdent(c.name)} ${duckType(c.type)}`).join(', ');
+    const text = columns.map((c) => `${quoteIdent(c.name)} VARCHAR`).join(', ');
+    const connection = await this.instance.connect();
+    await connection.run(`CREATE SCHEMA IF NOT EXISTS ${INTERNAL_SCHEMA}`);
+    await connection.run(
+      `CREATE TABLE IF NOT EXISTS ${table} (lambdalake_key VARCHAR PRIMARY KEY, ${typed})`,
+    );
+    await connection.run(
+      `CREATE OR REPLACE TABLE ${INTERNAL_SCHEMA}.${quoteIdent(staging.name)} (lambdalake_key VARCHAR, lambdalake_deleted BOOLEAN, ${text})`,
+    );
+    const consumer = this.kafka.consumer({
+      groupId: `lambdalake-serving-${randomUUID()}`,
+      allowAutoTopicCreation: false,
+      maxWaitTimeInMs: 100,
+      maxBytesPerPartition: 4 * 1024 * 1024,
+    });
+    const state: SpeedTopic = {
+      table,
+      staging,
+      columns,
+      connection,
+      writes: Promise.resolve(),
+      consumer,
+      position: new Map(),
+      applied: 0,
+    };
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await consumer.run({
+      autoCommit: false,
+      eachBatch: (payload) => this.applyBatch(state, payload),
+    });
+    this.topics.set(topic, state);
+    this.log(`speed: consuming ${topic} into ${table}`);
+    return state;
   }
 
   /** Waits (bounded) until everything in the topic at call time has been applied. */
@@ -109,8 +143,8 @@ export class SpeedState {
   async evictBelow(topic: string, grainColumn: string, cutover: Date): Promise<void> {
     const state = this.topics.get(topic);
     if (!state) return;
-    await this.serial(() =>
-      this.connection.run(
+    await this.serial(state, () =>
+      state.connection.run(
         `DELETE FROM ${state.table} WHERE ${quoteIdent(grainColumn)} < TIMESTAMP '${cutover.toISOString().replace('T', ' ').replace('Z', '')}'`,
       ),
     );
@@ -129,42 +163,35 @@ export class SpeedState {
     state: SpeedTopic,
     { batch, heartbeat }: EachBatchPayload,
   ): Promise<void> {
-    // Latest value per key within the batch: one delete and at most one insert per key.
+    // Latest value per key within the batch: each key is deleted once and inserted at most once.
     const latest = new Map<string, Buffer | null>();
     for (const message of batch.messages) {
       if (!message.key) continue;
       latest.set(message.key.toString('utf8'), message.value);
     }
-    await this.serial(async () => {
-      await this.connection.run('BEGIN TRANSACTION');
+    const staging = `${state.staging.schema}.${quoteIdent(state.staging.name)}`;
+    const key = 'lambdalake_key';
+    const casts = state.columns
+      .map((c) => `CAST(${quoteIdent(c.name)} AS ${duckType(c.type)})`)
+      .join(', ');
+    await this.serial(state, async () => {
+      const connection = state.connection;
       try {
-        const remove = await this.connection.prepare(
-          `DELETE FROM ${state.table} WHERE lambdalake_key = $1`,
+        // The staging table only ever holds the batch in flight; a failed one leaves rows behind.
+        await connection.run(`DELETE FROM ${staging}`);
+        const appender = await connection.createAppender(state.staging.name, state.staging.schema);
+        this.appendRows(appender, state.columns, latest);
+        appender.closeSync();
+        await connection.run('BEGIN TRANSACTION');
+        await connection.run(
+          `DELETE FROM ${state.table} WHERE ${key} IN (SELECT ${key} FROM ${staging})`,
         );
-        const placeholders = state.columns
-          .map((c, i) => `CAST($${i + 2} AS ${duckType(c.type)})`)
-          .join(', ');
-        const insert = await this.connection.prepare(
-          `INSERT INTO ${state.table} VALUES ($1, ${placeholders})`,
+        await connection.run(
+          `INSERT INTO ${state.table} SELECT ${key}, ${casts} FROM ${staging} WHERE NOT lambdalake_deleted`,
         );
-        for (const [key, value] of latest) {
-          remove.bindVarchar(1, key);
-          await remove.run();
-          if (value === null) continue;
-          const row = parse(value.toString('utf8'), null, (n) => n) as Record<string, unknown>;
-          insert.bindVarchar(1, key);
-          state.columns.forEach((c, i) => {
-            const v = row[c.name];
-            if (v === null || v === undefined) insert.bindNull(i + 2);
-            else insert.bindVarchar(i + 2, String(v));
-          });
-          await insert.run();
-        }
-        remove.destroySync();
-        insert.destroySync();
-        await this.connection.run('COMMIT');
+        await connection.run('COMMIT');
       } catch (error) {
-        await this.connection.run('ROLLBACK').catch(() => undefined);
+        await connection.run('ROLLBACK').catch(() => undefined);
         this.log(`speed: batch of ${batch.topic} not applied: ${(error as Error).message}`);
         throw error; // kafkajs retries the batch
       }
@@ -174,9 +201,31 @@ export class SpeedState {
     await heartbeat();
   }
 
-  private serial<T>(work: () => Promise<T>): Promise<T> {
-    const run = this.writes.then(work, work);
-    this.writes = run.catch(() => undefined);
+  /** Rows as text, numbers kept exactly as written (lossless-json), cast to column types in SQL. */
+  private appendRows(
+    appender: DuckDBAppender,
+    columns: { name: string }[],
+    latest: Map<string, Buffer | null>,
+  ): void {
+    for (const [key, value] of latest) {
+      appender.appendVarchar(key);
+      appender.appendBoolean(value === null);
+      const row =
+        value === null
+          ? {}
+          : (parse(value.toString('utf8'), null, (n) => n) as Record<string, unknown>);
+      for (const c of columns) {
+        const v = row[c.name];
+        if (v === null || v === undefined) appender.appendNull();
+        else appender.appendVarchar(typeof v === 'object' ? JSON.stringify(v) : String(v));
+      }
+      appender.endRow();
+    }
+  }
+
+  private serial<T>(state: SpeedTopic, work: () => Promise<T>): Promise<T> {
+    const run = state.writes.then(work, work);
+    state.writes = run.catch(() => undefined);
     return run;
   }
 
@@ -184,6 +233,6 @@ export class SpeedState {
     await Promise.all(
       [...this.topics.values()].map((s) => s.consumer.disconnect().catch(() => undefined)),
     );
-    this.connection?.closeSync();
+    for (const s of this.topics.values()) s.connection.closeSync();
   }
 }
