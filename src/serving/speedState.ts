@@ -77,7 +77,10 @@ export class SpeedState {
     return starting;
   }
 
-  private async open(topic: string, columns: { name: string; type: string }[]): Promise<SpeedTopic> {
+  private async open(
+    topic: string,
+    columns: { name: string; type: string }[],
+  ): Promise<SpeedTopic> {
     const id = `speed_${createHash('sha256').update(topic).digest('hex').slice(0, 12)}`;
     const table = `${INTERNAL_SCHEMA}.${quoteIdent(id)}`;
     const staging = { schema: INTERNAL_SCHEMA, name: `${id}_staging` };
