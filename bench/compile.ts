@@ -1,6 +1,6 @@
 // Budget (DESIGN §8): load, validate and compile 500 metric definitions in <= 2 s.
 // Prints one JSON object: {metrics, loadMs, compileMs, totalMs, peakRssMB, budgetMs}.
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compileProject, defaultBindings, loadProject } from '../src/control-plane/index.ts';
@@ -54,3 +54,4 @@ console.log(
     budgetMs: 2000,
   }),
 );
+rmSync(dir, { recursive: true, force: true });

@@ -1,8 +1,8 @@
-import { cp, mkdtemp, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import * as pulumi from '@pulumi/pulumi';
-import { beforeAll, describe, expect, test } from 'vitest';
+import { beforeAll, describe, expect, onTestFinished, test } from 'vitest';
 import type { LambdalakeSettings } from './settings.ts';
 
 interface Registered {
@@ -222,6 +222,7 @@ describe('the cloud stack from pipelines/', () => {
   test('adding a metric definition adds exactly its topic and its table, nothing else', async () => {
     const before = await run();
     const dir = await mkdtemp(join(tmpdir(), 'lambdalake-pulumi-'));
+    onTestFinished(() => rm(dir, { recursive: true, force: true }));
     const repo = resolve(import.meta.dirname, '..', '..');
     await cp(join(repo, 'pipelines'), join(dir, 'pipelines'), { recursive: true });
     await cp(join(repo, 'sql'), join(dir, 'sql'), { recursive: true });

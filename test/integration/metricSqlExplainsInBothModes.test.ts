@@ -1,7 +1,7 @@
-import { cpSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expect, test } from 'vitest';
+import { expect, onTestFinished, test } from 'vitest';
 import { loadProjectOrThrow } from '../../src/control-plane/index.ts';
 import { explainMetrics, explainProblems } from '../../src/control-plane/compiler/explainCheck.ts';
 import { stackEndpoints } from './stack.ts';
@@ -19,6 +19,7 @@ test('Flink plans every example metric in both batch and streaming mode', async 
 
 test("a metric that only works in batch is an error showing both of Flink's messages", async () => {
   const dir = mkdtempSync(join(tmpdir(), 'lambdalake-explain-'));
+  onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
   cpSync('pipelines', join(dir, 'pipelines'), { recursive: true });
   cpSync('sql', join(dir, 'sql'), { recursive: true });
   // An OVER window ordered by a non-time column cannot run on an unbounded stream.

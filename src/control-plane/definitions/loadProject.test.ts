@@ -1,17 +1,21 @@
-import { mkdtempSync, mkdirSync, readFileSync, writeFileSync, cpSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync, cpSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { expect, test } from 'vitest';
+import { afterAll, expect, test } from 'vitest';
 import { definitionJsonSchemas } from './schema.ts';
 import { formatProblem } from './errors.ts';
 import { loadProject } from './loadProject.ts';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
+const copies: string[] = [];
+afterAll(() => copies.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+
 /** A copy of the example project with some files replaced. */
 function project(files: Record<string, string>): string {
   const dir = mkdtempSync(join(tmpdir(), 'lambdalake-defs-'));
+  copies.push(dir);
   cpSync(join(repo, 'pipelines'), join(dir, 'pipelines'), { recursive: true });
   cpSync(join(repo, 'sql'), join(dir, 'sql'), { recursive: true });
   for (const [path, text] of Object.entries(files)) {
