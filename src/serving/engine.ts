@@ -71,6 +71,8 @@ export class ServingEngine {
   private admin!: DuckDBConnection;
   /** dataset path → the internal batch table its view reads now (dropped when replaced). */
   private readonly batchTables = new Map<string, string>();
+  /** dataset path → the speed topic its view reads now (released when no view reads it). */
+  private readonly speedTopics = new Map<string, string>();
 
   private constructor(
     readonly instance: DuckDBInstance,
@@ -126,6 +128,8 @@ export class ServingEngine {
       union.grainColumn,
       new Date(union.batch.cutover),
     );
+    // A new version reads a new speed topic: the old one is released (it may be deleted soon).
+    await this.setSpeedTopic(key, union.speed.topic);
   }
 
   async drop(path: string[]): Promise<void> {
@@ -134,6 +138,16 @@ export class ServingEngine {
     const previous = this.batchTables.get(path.join('.'));
     if (previous) await this.admin.run(`DROP TABLE IF EXISTS ${previous}`);
     this.batchTables.delete(path.join('.'));
+    await this.setSpeedTopic(path.join('.'), null);
+  }
+
+  private async setSpeedTopic(key: string, topic: string | null): Promise<void> {
+    const previous = this.speedTopics.get(key);
+    if (topic) this.speedTopics.set(key, topic);
+    else this.speedTopics.delete(key);
+    if (!previous || previous === topic) return;
+    if ([...this.speedTopics.values()].includes(previous)) return;
+    await this.speed.release(previous);
   }
 
   /** The pinned snapshot's rows below the cutover, in an internal table named by (table, snapshot, cutover). */

@@ -121,6 +121,22 @@ export class SpeedState {
     return state;
   }
 
+  /** Stops consuming a topic no view reads any more and frees its tables. */
+  async release(topic: string): Promise<void> {
+    const state = this.topics.get(topic);
+    if (!state) return;
+    this.topics.delete(topic);
+    await state.consumer.disconnect().catch(() => undefined);
+    await this.serial(state, async () => {
+      await state.connection.run(`DROP TABLE IF EXISTS ${state.table}`);
+      await state.connection.run(
+        `DROP TABLE IF EXISTS ${state.staging.schema}.${quoteIdent(state.staging.name)}`,
+      );
+    });
+    state.connection.closeSync();
+    this.log(`speed: released ${topic}`);
+  }
+
   /** Waits (bounded) until everything in the topic at call time has been applied. */
   async waitCaughtUp(topic: string, timeoutMs: number): Promise<boolean> {
     const state = this.topics.get(topic);

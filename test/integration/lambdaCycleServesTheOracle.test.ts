@@ -1,3 +1,5 @@
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -32,12 +34,14 @@ async function eventually<T>(read: () => Promise<T>, expected: T, timeoutMs = 90
 describe('the Lambda cycle on the real stack', () => {
   const namespace = `it${Date.now().toString(36)}`;
   let control: ControlPlane;
+  let projectDir: string;
   let client: pg.Client;
   let records: ProducedRecord[] = [];
   let produceTopics: { page_views: string; orders: string };
 
   beforeAll(async () => {
     const { dir, topics } = await examplePipelines(namespace);
+    projectDir = dir;
     produceTopics = topics;
     control = await openControlPlane(dir, endpointsFor(stackEndpoints(), namespace));
     client = new pg.Client(servingPgConfig());
@@ -159,5 +163,27 @@ describe('the Lambda cycle on the real stack', () => {
     expect(restarted.map((j) => j.state)).toContainEqual(
       expect.stringMatching(/RUNNING|INITIALIZING|CREATED/),
     );
+  }, 120_000);
+  test('a metric removed from pipelines/ stops being served and its speed job stops; its batch table stays', async () => {
+    await rm(join(projectDir, 'pipelines', 'metrics', 'checkout_funnel.yaml'));
+    await rm(join(projectDir, 'sql', 'metrics', 'checkout_funnel.sql'));
+    const funnel = control.metric('checkout_funnel');
+    const reduced = await openControlPlane(projectDir, control.endpoints);
+    try {
+      const result = await deploy(reduced);
+      expect(result.actions.map((a) => a.kind)).toEqual(['stop-job', 'unserve-metric']);
+      const jobs = await reduced.engine.jobs();
+      const speed = jobs.filter((j) => j.name === funnel.speedJobName);
+      expect(speed.map((j) => j.state).filter((s) => s === 'RUNNING')).toEqual([]);
+      await expect(
+        client.query(`SELECT count(*) FROM ${namespace}.checkout_funnel`),
+      ).rejects.toThrow(/checkout_funnel/);
+      expect(await reduced.tables.loadTable(funnel.batchTable)).not.toBeNull();
+      const { rows } = await client.query(`SELECT count(*) AS n FROM ${namespace}.hourly_revenue`);
+      expect(Number(rows[0].n)).toBeGreaterThan(0);
+      expect((await deploy(reduced)).actions).toEqual([]);
+    } finally {
+      await reduced.close();
+    }
   }, 120_000);
 });

@@ -1,7 +1,7 @@
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expect, test } from 'vitest';
+import { expect, onTestFinished, test } from 'vitest';
 import {
   resolveLayout,
   silentProgress,
@@ -16,9 +16,13 @@ import { serviceMarker } from '../../src/stack/services/serviceDefinition.ts';
 // A second, private stack beside the shared one (own folder, ports shifted by 2000) so that
 // stopping it cannot disturb the other scenarios. Artifacts come from the shared cache.
 test('stack up twice starts nothing the second time; a crash shows in status; down leaves no process', async () => {
+  const home = await mkdtemp(join(tmpdir(), 'lambdalake-stack-'));
+  onTestFinished(() => rm(home, { recursive: true, force: true }));
   const env = {
     ...process.env,
-    LAMBDALAKE_HOME: await mkdtemp(join(tmpdir(), 'lambdalake-stack-')),
+    LAMBDALAKE_HOME: home,
+    // The shared stack's run folder may come from LAMBDALAKE_RUN_DIR (CI sets it): never inherit it.
+    LAMBDALAKE_RUN_DIR: join(home, 'run'),
     LAMBDALAKE_CACHE: resolveLayout().cache,
     LAMBDALAKE_PORT_OFFSET: '2000',
   };

@@ -113,7 +113,10 @@ function harness() {
       latestCompletedCheckpointId: async () => null,
       cancel: async () => undefined,
     },
-    serving: { registerUnionView: async (v) => void registered.push(v) },
+    serving: {
+      registerUnionView: async (v) => void registered.push(v),
+      removeView: async () => undefined,
+    },
     validator: { validate: async () => [] },
     pollMs: 1,
   };

@@ -1,6 +1,7 @@
 import { expect, test } from 'vitest';
 import {
   describeAction,
+  ownedJob,
   planDeployment,
   type DesiredDeployment,
   type ObservedDeployment,
@@ -109,4 +110,52 @@ test('a version already published is switched without running its first batch ag
     publishedVersions: new Set(['dau@b2']),
   };
   expect(planDeployment(desired, observed).map((a) => a.kind)).toEqual(['switch-version']);
+});
+
+test('a metric and a source removed from pipelines/ stop their jobs and the union view, keeping tables and topics', () => {
+  const observed: ObservedDeployment = {
+    ...deployed,
+    jobs: [
+      ...deployed.jobs,
+      job('j5', 'lambdalake-ingest-clicks', 'RUNNING'),
+      job('j6', 'lambdalake-speed-funnel-v77aa', 'RUNNING'),
+      job('j7', 'lambdalake-speed-funnel-v66bb', 'CANCELED'),
+    ],
+    servedVersions: { dau: 'b2', funnel: '77aa' },
+  };
+  expect(planDeployment(desired, observed).map(describeAction)).toEqual([
+    'stop job lambdalake-ingest-clicks (j5): source clicks is no longer defined',
+    'stop job lambdalake-speed-funnel-v77aa (j6): metric funnel is no longer defined',
+    'stop serving funnel (version 77aa): no longer defined; its tables and topic are kept',
+  ]);
+});
+
+test('an old version still running after a killed deploy is stopped; other namespaces are left alone', () => {
+  const observed: ObservedDeployment = {
+    ...deployed,
+    jobs: [
+      ...deployed.jobs,
+      job('j8', 'lambdalake-speed-dau-va1', 'RUNNING'),
+      job('j9', 'other-speed-dau-va1', 'RUNNING'),
+      job('j10', 'lambdalake_dev-ingest-page_views', 'RUNNING'),
+      job('j11', 'lambdalake-batch-dau-vb2', 'RUNNING'),
+    ],
+  };
+  expect(planDeployment(desired, observed).map(describeAction)).toEqual([
+    'stop job lambdalake-speed-dau-va1 (j8): an old version of dau',
+  ]);
+});
+
+test('job names are read back to their owner only within their namespace', () => {
+  expect(ownedJob('lambdalake', 'lambdalake-ingest-page_views')).toEqual({
+    kind: 'ingestion',
+    owner: 'page_views',
+  });
+  expect(ownedJob('lambdalake', 'lambdalake-speed-hourly-revenue-v34303ec3')).toEqual({
+    kind: 'speed',
+    owner: 'hourly-revenue',
+  });
+  expect(ownedJob('lambdalake', 'lambdalake_x-speed-dau-v1')).toBeNull();
+  expect(ownedJob('lambdalake', 'lambdalake-batch-dau-v1')).toBeNull();
+  expect(ownedJob('lambdalake', 'lambdalake-speed-dau')).toBeNull();
 });

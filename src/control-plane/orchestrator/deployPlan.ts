@@ -51,7 +51,8 @@ export type DeployAction =
   | { kind: 'start-job'; job: DesiredJob; restoreFromJobId: string | null }
   | { kind: 'first-batch'; metric: string; version: string }
   | { kind: 'switch-version'; metric: string; from: string | null; to: string }
-  | { kind: 'stop-job'; jobId: string; name: string; reason: string };
+  | { kind: 'stop-job'; jobId: string; name: string; reason: string }
+  | { kind: 'unserve-metric'; metric: string; version: string };
 
 const ALIVE = new Set([
   'INITIALIZING',
@@ -111,7 +112,46 @@ export function planDeployment(
       }
     }
   }
+  // Whatever of this namespace still runs but is no longer desired: a metric or source removed from
+  // pipelines/, or an old version left running by a deploy killed between switch and stop. Their
+  // tables and topics stay (history is never deleted by a deploy); only the jobs stop.
+  const desiredNames = new Set(desired.jobs.map((j) => j.name));
+  const stopping = new Set(actions.flatMap((a) => (a.kind === 'stop-job' ? [a.jobId] : [])));
+  for (const job of observed.jobs) {
+    if (!ALIVE.has(job.state) || desiredNames.has(job.name) || stopping.has(job.jobId)) continue;
+    const owner = ownedJob(desired.namespace, job.name);
+    if (!owner) continue;
+    actions.push({
+      kind: 'stop-job',
+      jobId: job.jobId,
+      name: job.name,
+      reason:
+        owner.kind === 'speed' && desired.metrics.some((m) => m.metric === owner.owner)
+          ? `an old version of ${owner.owner}`
+          : `${owner.kind === 'speed' ? 'metric' : 'source'} ${owner.owner} is no longer defined`,
+    });
+  }
+  const defined = new Set(desired.metrics.map((m) => m.metric));
+  for (const [metric, version] of Object.entries(observed.servedVersions))
+    if (!defined.has(metric)) actions.push({ kind: 'unserve-metric', metric, version });
   return actions;
+}
+
+/**
+ * The owner of a job named by this namespace's scheme (`<ns>-ingest-<source>`,
+ * `<ns>-speed-<metric>-v<version>`); null for any other job on the cluster.
+ */
+export function ownedJob(
+  namespace: string,
+  jobName: string,
+): { kind: 'ingestion' | 'speed'; owner: string } | null {
+  const ingest = `${namespace}-ingest-`;
+  const speed = `${namespace}-speed-`;
+  if (jobName.startsWith(ingest)) return { kind: 'ingestion', owner: jobName.slice(ingest.length) };
+  const m = jobName.startsWith(speed)
+    ? /^(.+)-v[0-9a-f]+$/.exec(jobName.slice(speed.length))
+    : null;
+  return m ? { kind: 'speed', owner: m[1]! } : null;
 }
 
 /** One line per action, for `plan` and deploy's progress output. */
@@ -131,5 +171,7 @@ export function describeAction(action: DeployAction): string {
       return `switch the union view of ${action.metric} from ${action.from ?? '(none)'} to version ${action.to}`;
     case 'stop-job':
       return `stop job ${action.name} (${action.jobId}): ${action.reason}`;
+    case 'unserve-metric':
+      return `stop serving ${action.metric} (version ${action.version}): no longer defined; its tables and topic are kept`;
   }
 }

@@ -99,6 +99,8 @@ export interface UnionViewRegistration {
 
 export interface ServingRegistry {
   registerUnionView(view: UnionViewRegistration): Promise<void>;
+  /** Removes the dataset at `path`; nothing to remove is not an error. */
+  removeView(path: string[]): Promise<void>;
 }
 
 /** Everything the batch cycle needs to know about one metric version (filled from the compiler's output). */

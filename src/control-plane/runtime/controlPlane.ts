@@ -46,6 +46,18 @@ export function controlPlaneEndpoints(env: NodeJS.ProcessEnv = process.env): Con
   };
 }
 
+/**
+ * A deployment namespace names an Iceberg namespace, prefixes Kafka topics and Flink job names, and
+ * tells this deployment's jobs from others on a shared cluster: so no hyphen (job names join parts
+ * with hyphens) and nothing Kafka or SQL would need quoted.
+ */
+export function assertNamespaceName(namespace: string): void {
+  if (!/^[a-z][a-z0-9_]{0,62}$/.test(namespace))
+    throw new Error(
+      `LAMBDALAKE_NAMESPACE '${namespace}' is not a valid deployment namespace: use a lowercase letter followed by up to 62 lowercase letters, digits or underscores (e.g. lambdalake, analytics_dev)`,
+    );
+}
+
 export function bindingsFor(endpoints: ControlPlaneEndpoints): RuntimeBindings {
   return {
     catalogUri: endpoints.icebergCatalogUrl,
@@ -75,6 +87,7 @@ export async function openControlPlane(
   projectDir: string,
   endpoints: ControlPlaneEndpoints = controlPlaneEndpoints(),
 ): Promise<ControlPlane> {
+  assertNamespaceName(endpoints.namespace);
   const project = await loadProjectOrThrow(resolve(projectDir));
   const compiled = compileProject(project, bindingsFor(endpoints));
   const catalog = new IcebergCatalogClient({ url: endpoints.icebergCatalogUrl });

@@ -12,6 +12,7 @@ import { chooseCutover } from '../orchestrator/cutover.ts';
 import { AlreadyExistsError } from '../../iceberg/index.ts';
 import { readPublication } from '../orchestrator/publication.ts';
 import type { TableSpec } from '../compiler/compile.ts';
+import { servingSchema } from '../compiler/names.ts';
 import type { ControlPlane } from './controlPlane.ts';
 
 /** The deployment record lives in the namespace's properties: metric → version served. */
@@ -174,6 +175,15 @@ async function execute(
       return null;
     case 'stop-job':
       await cp.engine.cancel(action.jobId);
+      return null;
+    case 'unserve-metric':
+      // The view goes first: a deploy killed in between finds the metric still recorded and retries.
+      await cp
+        .batchDeps()
+        .serving.removeView([servingSchema(cp.endpoints.namespace), action.metric]);
+      await cp.catalog.updateNamespaceProperties([cp.endpoints.namespace], {}, [
+        `${SERVED_PREFIX}${action.metric}`,
+      ]);
       return null;
   }
 }

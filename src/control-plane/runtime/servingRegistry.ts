@@ -39,17 +39,33 @@ export class HttpServingRegistry implements ServingRegistry {
         });
       else await this.http.post('/api/v3/catalog', body);
     } catch (error) {
-      const detail =
-        error instanceof AxiosError
-          ? error.response
-            ? `${error.response.status} ${JSON.stringify(error.response.data)}`
-            : (error.code ?? error.message)
-          : String(error);
-      // Retriable: the publication stands; running `batch` again resumes at registration.
-      throw Object.assign(
-        new Error(`registering union view ${view.path.join('.')} at ${this.url} failed: ${detail}`),
-        { retriable: true },
-      );
+      throw registryError(`registering union view ${view.path.join('.')}`, this.url, error);
     }
   }
+
+  async removeView(path: string[]): Promise<void> {
+    try {
+      const existing = await this.http.get<{ id: string }>(
+        `/api/v3/catalog/by-path/${path.map(encodeURIComponent).join('/')}`,
+        { validateStatus: (s) => s === 200 || s === 404 },
+      );
+      if (existing.status === 404) return;
+      await this.http.delete(`/api/v3/catalog/${existing.data.id}`, {
+        validateStatus: (s) => (s >= 200 && s < 300) || s === 404,
+      });
+    } catch (error) {
+      throw registryError(`removing view ${path.join('.')}`, this.url, error);
+    }
+  }
+}
+
+function registryError(what: string, url: string, error: unknown): Error {
+  const detail =
+    error instanceof AxiosError
+      ? error.response
+        ? `${error.response.status} ${JSON.stringify(error.response.data)}`
+        : (error.code ?? error.message)
+      : String(error);
+  // Retriable: what the catalog holds stands; running the command again resumes here.
+  return Object.assign(new Error(`${what} at ${url} failed: ${detail}`), { retriable: true });
 }
