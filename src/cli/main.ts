@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { formatErrorForHumans } from './formatError.ts';
 import { stackCommand } from './commands/stack.ts';
 import { demoCommand } from './commands/demo.ts';
+import { serveCommand } from './commands/serve.ts';
 import { flinkCommand } from './commands/flink.ts';
 import { icebergCommand } from './commands/iceberg.ts';
 import { planCommand, validateCommand } from './commands/definitions.ts';
@@ -34,6 +35,7 @@ program.addCommand(batchCommand());
 program.addCommand(statusCommand());
 program.addCommand(versionsCommand());
 program.addCommand(runCommand());
+program.addCommand(serveCommand());
 
 try {
   await program.parseAsync(process.argv);

@@ -13,9 +13,10 @@ import {
 } from '../iceberg/index.ts';
 import { duckType, type Dataset, type UnionSpec } from './datasets.ts';
 import type { SpeedState } from './speedState.ts';
+import { INTERNAL_SCHEMA } from './internalSchema.ts';
+import { PG_CATALOG_COMPAT_SETUP } from './pgCompat.ts';
 
 /** Where lambdalake keeps batch sides and speed tables, off every client's search path. */
-export const INTERNAL_SCHEMA = '__lambdalake';
 
 export interface QueryColumn {
   name: string;
@@ -85,6 +86,7 @@ export class ServingEngine {
     const engine = new ServingEngine(instance, catalog, speed);
     engine.admin = await instance.connect();
     await engine.admin.run(`CREATE SCHEMA IF NOT EXISTS ${INTERNAL_SCHEMA}`);
+    for (const statement of PG_CATALOG_COMPAT_SETUP) await engine.admin.run(statement);
     speed.attach(instance);
     return engine;
   }

@@ -15,6 +15,7 @@ export interface ServingConfig {
   controlToken: string;
   users: Record<string, string>;
   refreshMs: number;
+  logStatements: boolean;
 }
 
 /** Settings from the environment; the defaults are the local stack's. */
@@ -30,6 +31,7 @@ export function servingConfig(env: NodeJS.ProcessEnv = process.env): ServingConf
       [env.LAMBDALAKE_SQL_USER ?? 'lambdalake']: env.LAMBDALAKE_SQL_PASSWORD ?? 'lambdalake',
     },
     refreshMs: Number(env.LAMBDALAKE_SERVING_REFRESH_MS ?? 5000),
+    logStatements: env.LAMBDALAKE_SERVING_LOG_SQL === '1',
   };
 }
 
@@ -48,7 +50,11 @@ export async function startServing(
   const engine = await ServingEngine.create(catalog, speed);
   const service = new CatalogService(new DatasetStore(catalog), engine, log);
   log(`serving: loaded ${await service.refresh()} dataset(s) from the catalog`);
-  const pgServer = new PgServer(engine, { users: config.users, log });
+  const pgServer = new PgServer(engine, {
+    users: config.users,
+    log,
+    logStatements: config.logStatements,
+  });
   const http = createHttpApi(
     service,
     engine,
@@ -90,12 +96,9 @@ export async function startServing(
   };
 }
 
-// Run directly (the stack spawns `node --import tsx src/serving/main.ts`), not when imported.
-if (
-  process.argv[1] &&
-  import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/').split('/').slice(-3).join('/'))
-) {
-  const running = await startServing(servingConfig());
+/** Serves until SIGTERM or SIGINT, then closes the listeners and consumers and exits. */
+export async function serveUntilSignalled(config: ServingConfig): Promise<void> {
+  const running = await startServing(config);
   const stop = async (signal: string) => {
     process.stderr.write(`serving: ${signal}, closing\n`);
     await running.close().catch(() => undefined);
@@ -103,4 +106,12 @@ if (
   };
   process.once('SIGTERM', () => void stop('SIGTERM'));
   process.once('SIGINT', () => void stop('SIGINT'));
+}
+
+// Run directly (the stack spawns `node --import tsx src/serving/main.ts`), not when imported.
+if (
+  process.argv[1] &&
+  import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/').split('/').slice(-3).join('/'))
+) {
+  await serveUntilSignalled(servingConfig());
 }

@@ -13,6 +13,8 @@ import { pgText, pgTypeOid } from './values.ts';
 export interface PgServerOptions {
   users: Record<string, string>;
   log?: (message: string) => void;
+  /** Log every statement as run (after catalog rewrites): for finding what a client tool sends. */
+  logStatements?: boolean;
 }
 
 interface Prepared {
@@ -147,6 +149,13 @@ export class PgServer {
     });
   }
 
+  /** The SQL DuckDB runs for a client's statement. */
+  private runnable(sql: string): string {
+    const rewritten = rewriteForCatalogCompat(sql);
+    if (this.options.logStatements) this.log(`pg: ${rewritten.replace(/\s+/g, ' ').trim()}`);
+    return rewritten;
+  }
+
   private async handle(
     code: string,
     reader: Reader,
@@ -164,7 +173,7 @@ export class PgServer {
             out.push(pg.commandComplete(statement.trim().split(/\s+/)[0]!.toUpperCase()));
             continue;
           }
-          const result = await this.engine.query(connection, rewriteForCatalogCompat(statement));
+          const result = await this.engine.query(connection, this.runnable(statement));
           out.push(pg.rowDescription(fields(result.columns, [])));
           for (const row of result.rows) out.push(pg.dataRow(encodeRow(row, result.columns, [])));
           out.push(pg.commandComplete(result.commandTag));
@@ -222,7 +231,7 @@ export class PgServer {
           );
         if (NO_OP.test(sql) || !sql.trim())
           return kind === 'S' ? [pg.parameterDescription([]), pg.noData()] : [pg.noData()];
-        const described = await this.engine.describe(connection, rewriteForCatalogCompat(sql));
+        const described = await this.engine.describe(connection, this.runnable(sql));
         const out: Uint8Array[] = [];
         if (kind === 'S') {
           const declared = statements.get(name)!.paramOids;
@@ -253,7 +262,7 @@ export class PgServer {
         if (!portal.pending) {
           const result = await this.engine.query(
             connection,
-            rewriteForCatalogCompat(portal.sql),
+            this.runnable(portal.sql),
             portal.params,
           );
           portal.pending = {

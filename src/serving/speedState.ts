@@ -3,8 +3,7 @@ import type { DuckDBAppender, DuckDBConnection, DuckDBInstance } from '@duckdb/n
 import { Kafka, logLevel, type Consumer, type EachBatchPayload } from 'kafkajs';
 import { parse } from 'lossless-json';
 import { duckType } from './datasets.ts';
-
-const INTERNAL_SCHEMA = '__lambdalake';
+import { INTERNAL_SCHEMA } from './internalSchema.ts';
 
 interface SpeedTopic {
   table: string;

@@ -8,6 +8,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startServing, servingConfig, type RunningServing } from '../../src/serving/main.ts';
 import { stackEndpoints } from './stack.ts';
+import { runJdbcProbe } from './support/jdbc.ts';
 import { servingPgConfig } from './support/pipelineFixture.ts';
 
 const TOKEN = 'lambdalake-local-control-plane';
@@ -193,6 +194,33 @@ describe('the serving endpoint', () => {
     expect(stdout).toMatch(/hour\s*\|\s*timestamp/);
     expect(stdout).toMatch(/lamp\s*\|\s*1\n\s*lamp\s*\|\s*2\n\s*mug\s*\|\s*3/);
   });
+
+  test('pgJDBC lists the view and its columns through DatabaseMetaData and reads it with a bound parameter', async () => {
+    const config = servingPgConfig();
+    const sql = `SELECT product, orders FROM ${ns}.revenue WHERE product = ? ORDER BY orders`;
+    const jdbc = await runJdbcProbe({ ...config, schema: ns, view: 'revenue', sql, param: 'lamp' });
+    expect(jdbc.server).toMatch(/^PostgreSQL/);
+    expect(jdbc.tables).toEqual([{ schema: ns, name: 'revenue', type: 'VIEW' }]);
+    expect(jdbc.columns).toEqual([
+      { name: 'hour', type: 'timestamp' },
+      { name: 'product', type: 'varchar' },
+      { name: 'revenue', type: 'numeric' },
+      { name: 'orders', type: 'int8' },
+    ]);
+    const client = new pg.Client(config);
+    await client.connect();
+    try {
+      const direct = await client.query({
+        text: sql.replace('?', '$1'),
+        values: ['lamp'],
+        rowMode: 'array',
+      });
+      expect(direct.rows.length).toBeGreaterThan(0);
+      expect(jdbc.rows).toEqual(direct.rows.map((r: unknown[]) => r.map(String)));
+    } finally {
+      await client.end();
+    }
+  }, 90_000);
 
   test('a CancelRequest interrupts a running query with SQLSTATE 57014', async () => {
     const client = new pg.Client(servingPgConfig());
