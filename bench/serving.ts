@@ -92,14 +92,23 @@ try {
   await direct.run(
     `CREATE TABLE dau AS SELECT * FROM read_parquet([${files.dataFiles.map((f) => `'${localPath(f.path)}'`).join(', ')}])`,
   );
-  const directLatencies: number[] = [];
-  for (let i = 0; i < 20; i++) await direct.runAndReadAll(sql('dau'));
-  const end = performance.now() + SECONDS_PER_LEVEL * 1000;
-  while (performance.now() < end) {
-    const s = performance.now();
-    await direct.runAndReadAll(sql('dau'));
-    directLatencies.push(performance.now() - s);
-  }
+  // Twice: the SQL text each time (what the budget compares with), and one prepared statement
+  // reused (what the server does for a repeated statement), so the wire's own cost shows too.
+  const timeDirect = async (run: () => Promise<unknown>): Promise<number[]> => {
+    for (let i = 0; i < 20; i++) await run();
+    const latencies: number[] = [];
+    const end = performance.now() + SECONDS_PER_LEVEL * 1000;
+    while (performance.now() < end) {
+      const s = performance.now();
+      await run();
+      latencies.push(performance.now() - s);
+    }
+    return latencies;
+  };
+  const directLatencies = await timeDirect(() => direct.runAndReadAll(sql('dau')));
+  const prepared = await direct.prepare(sql('dau'));
+  const preparedLatencies = await timeDirect(() => prepared.runAndReadAll());
+  prepared.destroySync();
   direct.closeSync();
   duck.closeSync();
 
@@ -147,7 +156,7 @@ try {
     timeout: 600_000,
   });
   const loadStarted = performance.now();
-  await http.post('/api/v3/catalog', {
+  const created = await http.post<{ id: string }>('/api/v3/catalog', {
     path: [ctx.namespace, 'speed_rss'],
     union: {
       version: '1',
@@ -178,6 +187,11 @@ try {
   const loadMs = performance.now() - loadStarted;
   await client.end();
   const rssAfter = await rss();
+  // A million rows would otherwise be replayed by every serving start on this machine.
+  await http.delete(`/api/v3/catalog/${created.data.id}`);
+  const cleanup = kafka.admin();
+  await cleanup.connect();
+  await cleanup.deleteTopics({ topics: [topic] }).finally(() => cleanup.disconnect());
 
   const p50 = levels.clients1!.p50;
   const directP50 = percentile(directLatencies, 50);
@@ -192,7 +206,12 @@ try {
           p99: percentile(directLatencies, 99),
           qps: Math.round(directLatencies.length / SECONDS_PER_LEVEL),
         },
+        duckdbDirectPrepared: {
+          p50: percentile(preparedLatencies, 50),
+          p99: percentile(preparedLatencies, 99),
+        },
         ratioP50: Number((p50 / directP50).toFixed(2)),
+        ratioP50VsPrepared: Number((p50 / percentile(preparedLatencies, 50)).toFixed(2)),
         speedRows: {
           rows: count,
           produceS: Number((produceMs / 1000).toFixed(1)),

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import {
   DuckDBConnection,
   DuckDBInstance,
+  DuckDBPreparedStatement,
   StatementType,
   type DuckDBValue,
 } from '@duckdb/node-api';
@@ -58,6 +59,8 @@ function quoteLiteral(text: string): string {
   return `'${text.replace(/'/g, "''")}'`;
 }
 
+const STATEMENT_CACHE_SIZE = 32;
+
 function shortHash(text: string): string {
   return createHash('sha256').update(text).digest('hex').slice(0, 12);
 }
@@ -72,6 +75,10 @@ export class ServingEngine {
   private admin!: DuckDBConnection;
   /** dataset path → the internal batch table its view reads now (dropped when replaced). */
   private readonly batchTables = new Map<string, string>();
+  private readonly statementCache = new WeakMap<
+    DuckDBConnection,
+    Map<string, DuckDBPreparedStatement>
+  >();
   /** dataset path → the speed topic its view reads now (released when no view reads it). */
   private readonly speedTopics = new Map<string, string>();
 
@@ -198,28 +205,56 @@ export class ServingEngine {
     sql: string,
     params: (string | null)[] = [],
   ): Promise<QueryResult> {
-    const prepared = await connection.prepare(sql);
-    try {
-      if (!READ_STATEMENTS.has(prepared.statementType))
-        throw new ReadOnlyError(StatementType[prepared.statementType] ?? 'this');
-      params.forEach((value, i) =>
-        value === null ? prepared.bindNull(i + 1) : prepared.bindVarchar(i + 1, value),
-      );
-      const reader = await prepared.runAndReadAll();
-      const columns = reader
-        .columnNames()
-        .map((name, i) => ({ name, type: reader.columnType(i).toString() }));
-      const rows = reader.getRows();
-      const tag =
-        prepared.statementType === StatementType.SELECT
-          ? `SELECT ${rows.length}`
-          : prepared.statementType === StatementType.SET
-            ? 'SET'
-            : `SELECT ${rows.length}`;
-      return { columns, rows, commandTag: tag };
-    } finally {
-      prepared.destroySync();
+    const prepared = await this.prepared(connection, sql);
+    if (!READ_STATEMENTS.has(prepared.statementType))
+      throw new ReadOnlyError(StatementType[prepared.statementType] ?? 'this');
+    prepared.clearBindings();
+    params.forEach((value, i) =>
+      value === null ? prepared.bindNull(i + 1) : prepared.bindVarchar(i + 1, value),
+    );
+    const reader = await prepared.runAndReadAll();
+    const columns = reader
+      .columnNames()
+      .map((name, i) => ({ name, type: reader.columnType(i).toString() }));
+    const rows = reader.getRows();
+    const tag = prepared.statementType === StatementType.SET ? 'SET' : `SELECT ${rows.length}`;
+    return { columns, rows, commandTag: tag };
+  }
+
+  /**
+   * A dashboard sends the same statements again and again: each connection keeps its newest
+   * prepared statements by SQL text, which halves DuckDB's time for a typical aggregate (planning
+   * is half of it). DuckDB rebinds a prepared statement when the catalog changed since it was
+   * prepared, so a replaced view is always read as it is now.
+   */
+  private async prepared(
+    connection: DuckDBConnection,
+    sql: string,
+  ): Promise<DuckDBPreparedStatement> {
+    let cache = this.statementCache.get(connection);
+    if (!cache) this.statementCache.set(connection, (cache = new Map()));
+    const hit = cache.get(sql);
+    if (hit) {
+      cache.delete(sql); // re-inserted below: the map's order is least recently used first
+      cache.set(sql, hit);
+      return hit;
     }
+    const prepared = await connection.prepare(sql);
+    cache.set(sql, prepared);
+    if (cache.size > STATEMENT_CACHE_SIZE) {
+      const [oldest, statement] = cache.entries().next().value!;
+      cache.delete(oldest);
+      statement.destroySync();
+    }
+    return prepared;
+  }
+
+  /** Closes a connection from connect() with the statements it kept. */
+  disconnect(connection: DuckDBConnection): void {
+    for (const statement of this.statementCache.get(connection)?.values() ?? [])
+      statement.destroySync();
+    this.statementCache.delete(connection);
+    connection.closeSync();
   }
 
   /** Columns of a statement without running it (Describe in the extended protocol). */

@@ -110,7 +110,7 @@ export function createHttpApi(
     try {
       return await engine.query(connection, sql);
     } finally {
-      connection.closeSync();
+      engine.disconnect(connection);
     }
   };
 

@@ -74,7 +74,7 @@ export class PgServer {
     let skipUntilSync = false;
     socket.on('close', () => {
       this.sessions.delete(processId);
-      connection?.closeSync();
+      if (connection) this.engine.disconnect(connection);
       connection = null;
     });
     socket.on('error', () => undefined);
