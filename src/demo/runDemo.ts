@@ -82,7 +82,7 @@ export async function runDemo(
       producer,
       topics.orders,
       client,
-      endpoints.namespace,
+      servingSchema(endpoints.namespace),
     );
     await producer.disconnect();
     say(
@@ -93,7 +93,7 @@ export async function runDemo(
 
     await show(
       client,
-      endpoints.namespace,
+      servingSchema(endpoints.namespace),
       'before the batch cycle (speed rows from the deploy-time cutover on)',
     );
 
@@ -114,7 +114,7 @@ export async function runDemo(
     }
     await show(
       client,
-      endpoints.namespace,
+      servingSchema(endpoints.namespace),
       'after the batch cycle (exact, deduplicated batch rows below each new cutover)',
     );
 
@@ -133,7 +133,7 @@ async function measureFreshness(
   producer: import('kafkajs').Producer,
   topic: string,
   client: pg.Client,
-  namespace: string,
+  schema: string,
 ): Promise<number | null> {
   const eventTime = new Date(Date.now() - 1000);
   const hour = new Date(Math.floor(eventTime.getTime() / HOUR) * HOUR)
@@ -142,7 +142,7 @@ async function measureFreshness(
     .replace('Z', '');
   const totalNow = async () => {
     const { rows } = await client.query(
-      `SELECT CAST(coalesce(sum(orders), 0) AS BIGINT) AS n FROM ${namespace}.hourly_revenue WHERE hour = CAST($1 AS TIMESTAMP) AND product = 'freshness-probe'`,
+      `SELECT CAST(coalesce(sum(orders), 0) AS BIGINT) AS n FROM ${schema}.hourly_revenue WHERE hour = CAST($1 AS TIMESTAMP) AND product = 'freshness-probe'`,
       [hour],
     );
     return Number((rows[0] as { n: string }).n);
@@ -172,30 +172,31 @@ async function measureFreshness(
   return null;
 }
 
-async function show(client: pg.Client, namespace: string, title: string): Promise<void> {
+async function show(client: pg.Client, schema: string, title: string): Promise<void> {
   say(`\n== union views ${title}`);
   const queries: [string, string][] = [
     [
       'hourly_revenue (latest 8 rows)',
-      `SELECT strftime(hour, '%Y-%m-%d %H:%M') AS hour, product, CAST(revenue AS VARCHAR) AS revenue, orders FROM ${namespace}.hourly_revenue ORDER BY hour DESC, product LIMIT 8`,
+      `SELECT strftime(hour, '%Y-%m-%d %H:%M') AS hour, product, CAST(revenue AS VARCHAR) AS revenue, orders FROM ${schema}.hourly_revenue ORDER BY hour DESC, product LIMIT 8`,
     ],
     [
       'checkout_funnel',
-      `SELECT strftime(hour, '%Y-%m-%d %H:%M') AS hour, product_views, cart_views, purchases FROM ${namespace}.checkout_funnel ORDER BY hour DESC LIMIT 6`,
+      `SELECT strftime(hour, '%Y-%m-%d %H:%M') AS hour, product_views, cart_views, purchases FROM ${schema}.checkout_funnel ORDER BY hour DESC LIMIT 6`,
     ],
     [
       'daily_active_users',
-      `SELECT strftime(day, '%Y-%m-%d') AS day, country, active_users FROM ${namespace}.daily_active_users ORDER BY day DESC, country`,
+      `SELECT strftime(day, '%Y-%m-%d') AS day, country, active_users FROM ${schema}.daily_active_users ORDER BY day DESC, country`,
     ],
   ];
   for (const [name, sql] of queries) {
     const result = await client.query(sql);
     const table = new Table({
       head: result.fields.map((f) => f.name),
-      style: process.stdout.isTTY ? {} : { head: [], border: [] },
+      style: process.stderr.isTTY ? {} : { head: [], border: [] },
     });
     for (const row of result.rows as Record<string, unknown>[])
       table.push(result.fields.map((f) => String(row[f.name] ?? 'NULL')));
-    process.stdout.write(`${name}\n${table.toString()}\n`);
+    // Progress and tables go to stderr, like every other line of the demo: stdout is for --json.
+    say(`${name}\n${table.toString()}`);
   }
 }

@@ -1,5 +1,3 @@
-import { spawn } from 'node:child_process';
-import { resolve } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -13,36 +11,10 @@ import { generateEvents, type ProducedRecord } from '../../src/demo/events.ts';
 import { hourlyRevenue } from '../../src/demo/oracle.ts';
 import { produceRecords } from '../../src/demo/produce.ts';
 import { stackEndpoints } from './stack.ts';
+import { cli } from './support/cli.ts';
 import { endpointsFor, examplePipelines, servingPgConfig } from './support/pipelineFixture.ts';
 
 const HOUR = 3_600_000;
-const CLI = resolve(import.meta.dirname, '..', '..', 'bin', 'lambdalake.mjs');
-
-interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** The real CLI in a child process, as an operator (or a crash) would run it. */
-function cli(args: string[], env: Record<string, string>): Promise<CliResult> {
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 240_000);
-    child.on('error', fail);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      done({ code, stdout, stderr });
-    });
-  });
-}
 
 describe('the control plane survives kills and races', () => {
   const namespace = `cr${Date.now().toString(36)}`;
