@@ -79,7 +79,10 @@ export class ServingEngine {
     DuckDBConnection,
     Map<string, { statement: DuckDBPreparedStatement; generation: number }>
   >();
-  /** Bumped whenever a view is created, replaced or dropped: kept statements older are re-prepared. */
+  /**
+   * Bumped whenever a view is created, replaced or dropped and whenever speed rows change: kept
+   * statements older than it are prepared again.
+   */
   private generation = 0;
   /** dataset path → the speed topic its view reads now (released when no view reads it). */
   private readonly speedTopics = new Map<string, string>();
@@ -97,6 +100,7 @@ export class ServingEngine {
     await engine.admin.run(`CREATE SCHEMA IF NOT EXISTS ${INTERNAL_SCHEMA}`);
     for (const statement of PG_CATALOG_COMPAT_SETUP) await engine.admin.run(statement);
     speed.attach(instance);
+    speed.onChange(() => engine.generation++);
     return engine;
   }
 
@@ -229,8 +233,11 @@ export class ServingEngine {
   /**
    * A dashboard sends the same statements again and again: each connection keeps its newest
    * prepared statements by SQL text, which halves DuckDB's time for a typical aggregate (planning
-   * is half of it). A statement prepared before the latest view change is prepared again: DuckDB
-   * rebinds by itself only when a table it read changed, not when a view over constants did.
+   * is half of it). A statement prepared before the latest change of a view or of any speed rows
+   * is prepared again. DuckDB rebinds by itself only when the catalog changed, and a plan bakes in
+   * the table statistics of its preparation: a statement prepared over an empty speed table goes
+   * on answering nothing from it after rows arrive (a union view that stayed empty until the
+   * first batch, found by the seam test).
    */
   private async prepared(
     connection: DuckDBConnection,

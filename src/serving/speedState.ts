@@ -33,6 +33,7 @@ export class SpeedState {
   private readonly topics = new Map<string, SpeedTopic>();
   private readonly starting = new Map<string, Promise<SpeedTopic>>();
   private readonly kafka: Kafka;
+  private readonly changeListeners: (() => void)[] = [];
 
   constructor(
     brokers: string[],
@@ -48,6 +49,15 @@ export class SpeedState {
 
   attach(instance: DuckDBInstance): void {
     this.instance = instance;
+  }
+
+  /** Calls `listener` after every change to the rows of any speed table (applied batch, eviction). */
+  onChange(listener: () => void): void {
+    this.changeListeners.push(listener);
+  }
+
+  private changed(): void {
+    for (const listener of this.changeListeners) listener();
   }
 
   /** The internal table for a topic, consuming it from the beginning and caught up to its log end now. */
@@ -166,6 +176,7 @@ export class SpeedState {
         `DELETE FROM ${state.table} WHERE ${quoteIdent(grainColumn)} < TIMESTAMP '${cutover.toISOString().replace('T', ' ').replace('Z', '')}'`,
       ),
     );
+    this.changed();
   }
 
   /** Rows held per topic, for /health and status. */
@@ -208,6 +219,7 @@ export class SpeedState {
           `INSERT INTO ${state.table} SELECT ${key}, ${casts} FROM ${staging} WHERE NOT lambdalake_deleted`,
         );
         await connection.run('COMMIT');
+        this.changed();
       } catch (error) {
         await connection.run('ROLLBACK').catch(() => undefined);
         this.log(`speed: batch of ${batch.topic} not applied: ${(error as Error).message}`);

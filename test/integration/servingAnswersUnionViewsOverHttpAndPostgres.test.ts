@@ -173,6 +173,48 @@ describe('the serving endpoint', () => {
     });
   });
 
+  test('one connection repeating one statement sees speed rows arrive and leave (kept statements are not stale)', async () => {
+    const client = new pg.Client(servingPgConfig());
+    await client.connect();
+    // Same text every time, so the server answers from the statement this connection keeps.
+    const desks = async () =>
+      Number(
+        (await client.query(`SELECT count(*) AS n FROM ${ns}.revenue WHERE product = 'desk'`))
+          .rows[0].n,
+      );
+    const waitFor = async (expected: number) => {
+      let n = -1;
+      for (let i = 0; i < 100 && n !== expected; i++) {
+        n = await desks();
+        if (n !== expected) await new Promise((r) => setTimeout(r, 100));
+      }
+      return n;
+    };
+    try {
+      for (let i = 0; i < 3; i++) expect(await desks()).toBe(0);
+      const deskKey = key('2026-11-24T11:00:00', 'desk');
+      await producer.send({
+        topic,
+        messages: [
+          {
+            key: deskKey,
+            value: JSON.stringify({
+              hour: '2026-11-24T11:00:00',
+              product: 'desk',
+              revenue: 300,
+              orders: 1,
+            }),
+          },
+        ],
+      });
+      expect(await waitFor(1)).toBe(1);
+      await producer.send({ topic, messages: [{ key: deskKey, value: null }] });
+      expect(await waitFor(0)).toBe(0);
+    } finally {
+      await client.end();
+    }
+  });
+
   test("psql (Debian's postgresql-client) lists and describes the view and reads it", async () => {
     const { port, user, password, database } = servingPgConfig();
     const { stdout } = await promisify(execFile)(
