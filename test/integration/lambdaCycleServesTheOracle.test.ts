@@ -8,6 +8,8 @@ import {
   type ControlPlane,
 } from '../../src/control-plane/runtime/controlPlane.ts';
 import { deploy } from '../../src/control-plane/runtime/deploy.ts';
+import { deploymentStatus } from '../../src/control-plane/runtime/status.ts';
+import { readPublication } from '../../src/control-plane/orchestrator/publication.ts';
 import { runBatchCycle } from '../../src/control-plane/orchestrator/batchCycle.ts';
 import { generateEvents, type ProducedRecord } from '../../src/demo/events.ts';
 import { checkoutFunnel, dailyActiveUsers, hourlyRevenue } from '../../src/demo/oracle.ts';
@@ -140,6 +142,33 @@ describe('the Lambda cycle on the real stack', () => {
     }, expectedDau);
     expect(dau).toEqual(expectedDau);
   }, 300_000);
+
+  test('status shows every source ingested and every metric published with its jobs running', async () => {
+    const status = await deploymentStatus(control);
+    expect(status.namespace).toBe(namespace);
+    expect(status.sources.map((s) => [s.source, s.ingestionJob?.state, s.lag])).toEqual([
+      ['orders', 'RUNNING', 0],
+      ['page_views', 'RUNNING', 0],
+    ]);
+    expect(status.sources.every((s) => s.masterSnapshotId)).toBe(true);
+    for (const m of status.metrics) {
+      expect(m.servedVersion).toBe(m.version);
+      expect(m.speedJob?.state).toBe('RUNNING');
+      expect(m.lastRun?.state).toBe('done');
+      expect(m.lastRun?.durationMs).toBeGreaterThan(0);
+      // '' is an empty batch side (nothing below the cutover yet): published, with no snapshot.
+      expect(m.publication?.snapshotId).toMatch(/^\d*$/);
+      expect(m.publicationAgeS).toBeGreaterThanOrEqual(0);
+    }
+    expect(status.metrics.filter((m) => m.publication?.snapshotId).length).toBeGreaterThan(0);
+    // The published snapshots are the ones the batch tables' tag points at, read back from Iceberg.
+    for (const m of status.metrics) {
+      const table = await control.tables.loadTable(control.metric(m.metric).batchTable);
+      expect(readPublication(table!.properties, table!.refs)?.snapshotId).toBe(
+        m.publication?.snapshotId,
+      );
+    }
+  }, 60_000);
 
   test('a killed ingestion job is restarted by deploy from its last retained checkpoint', async () => {
     const name = `${namespace}-ingest-orders`;
