@@ -356,7 +356,14 @@ export class IcebergCatalogClient {
   /** Replaces a view's SQL with a new version, guarded on the view's UUID. */
   async replaceView(
     view: TableIdentifier,
-    change: { sql: string; schema: Schema; dialect?: string; properties?: Record<string, string> },
+    change: {
+      sql: string;
+      schema: Schema;
+      dialect?: string;
+      properties?: Record<string, string>;
+      /** Added to the version summary; a distinct entry (e.g. a change id) forces a new version. */
+      summary?: Record<string, string>;
+    },
   ): Promise<LoadViewResult> {
     const current = await this.loadView(view);
     const nextVersion = Math.max(...current.metadata.versions.map((v) => v['version-id'])) + 1;
@@ -372,6 +379,30 @@ export class IcebergCatalogClient {
     const schemaId =
       same?.['schema-id'] ??
       Math.max(...current.metadata.schemas.map((s) => s['schema-id'] ?? 0)) + 1;
+    const added = viewVersion(
+      nextVersion,
+      schemaId,
+      change.sql,
+      change.dialect,
+      view.namespace,
+      change.summary,
+    );
+    // The server also deduplicates versions: a version equal to an earlier one in everything but
+    // id and time (a view replaced back to what it was) adds nothing, and "the version just added"
+    // (-1) would not exist. Such a replace makes the earlier version current again.
+    const sorted = (o: Record<string, string> | undefined) =>
+      Object.entries(o ?? {}).sort(([a], [b]) => a.localeCompare(b));
+    const definition = (v: ViewVersion) =>
+      JSON.stringify([
+        v['schema-id'],
+        sorted(v.summary),
+        v.representations,
+        v['default-catalog'] ?? null,
+        v['default-namespace'],
+      ]);
+    const earlier = same
+      ? current.metadata.versions.find((v) => definition(v) === definition(added))
+      : undefined;
     const updates: ViewUpdate[] = [
       ...(same
         ? []
@@ -381,17 +412,17 @@ export class IcebergCatalogClient {
               schema: { ...change.schema, 'schema-id': schemaId },
             } as ViewUpdate,
           ]),
-      {
-        action: 'add-view-version',
-        'view-version': viewVersion(
-          nextVersion,
-          schemaId,
-          change.sql,
-          change.dialect,
-          view.namespace,
-        ),
-      } as ViewUpdate,
-      { action: 'set-current-view-version', 'view-version-id': -1 } as ViewUpdate,
+      ...(earlier
+        ? [
+            {
+              action: 'set-current-view-version',
+              'view-version-id': earlier['version-id'],
+            } as ViewUpdate,
+          ]
+        : [
+            { action: 'add-view-version', 'view-version': added } as ViewUpdate,
+            { action: 'set-current-view-version', 'view-version-id': -1 } as ViewUpdate,
+          ]),
       ...(change.properties
         ? [{ action: 'set-properties', updates: change.properties } as ViewUpdate]
         : []),
@@ -443,12 +474,17 @@ function viewVersion(
   sql: string,
   dialect: string | undefined,
   defaultNamespace: Namespace,
+  summary: Record<string, string> = {},
 ): ViewVersion {
   return {
     'version-id': versionId,
     'timestamp-ms': Date.now(),
     'schema-id': schemaId,
-    summary: { operation: versionId === 1 ? 'create' : 'replace', 'engine-name': 'lambdalake' },
+    summary: {
+      ...summary,
+      operation: versionId === 1 ? 'create' : 'replace',
+      'engine-name': 'lambdalake',
+    },
     representations: [{ type: 'sql', sql, dialect: dialect ?? 'duckdb' }],
     'default-namespace': defaultNamespace,
   } as ViewVersion;

@@ -61,6 +61,13 @@ export class CatalogService {
         );
       if (id !== undefined && existing?.id !== id)
         throw new CatalogRequestError(404, `no dataset with id ${id} at ${input.path.join('.')}`);
+      // Checked here first so that a stale replace never reaches the engine; the store checks
+      // again against what another replica may have saved meanwhile.
+      if (id !== undefined && input.tag !== undefined && input.tag !== existing?.tag)
+        throw new CatalogRequestError(
+          409,
+          `dataset ${input.path.join('.')} changed since tag ${input.tag}: read it again`,
+        );
       if (input.union) input.union.columns.forEach((c) => duckType(c.type));
       const candidate: Dataset = {
         id: existing?.id ?? '',

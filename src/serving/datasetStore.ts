@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { AlreadyExistsError, IcebergCatalogClient, NoSuchViewError } from '../iceberg/index.ts';
 import type { Schema } from '../iceberg/index.ts';
 import { unionSchema, unionSqlText, type Dataset } from './datasets.ts';
@@ -81,9 +82,17 @@ export class DatasetStore {
         if (!(e instanceof AlreadyExistsError)) throw e;
       });
     if (existing)
+      // A fresh change id makes every replace a new version, so a tag (the version id) never
+      // comes back: replacing a view back to an earlier definition still changes its tag.
       await this.catalog.replaceView(
         { namespace, name },
-        { sql, schema, dialect: 'duckdb', properties },
+        {
+          sql,
+          schema,
+          dialect: 'duckdb',
+          properties,
+          summary: { 'lambdalake.change': randomUUID() },
+        },
       );
     else
       await this.catalog.createView(namespace, {

@@ -84,8 +84,11 @@ export class ServingEngine {
    * statements older than it are prepared again.
    */
   private generation = 0;
-  /** dataset path → the speed topic its view reads now (released when no view reads it). */
-  private readonly speedTopics = new Map<string, string>();
+  /** dataset path → the speed table its view reads now, and that view's cutover. */
+  private readonly speedReads = new Map<
+    string,
+    { table: string; grainColumn: string; cutoverMs: number }
+  >();
 
   private constructor(
     readonly instance: DuckDBInstance,
@@ -122,10 +125,12 @@ export class ServingEngine {
       await this.assertReadOnly(this.admin, dataset.sql);
       await this.admin.run(`CREATE OR REPLACE VIEW ${view} AS ${dataset.sql}`);
       this.generation++;
+      await this.setSpeedRead(dataset.path.join('.'), null);
       return;
     }
     const union = dataset.union!;
-    const speedTable = await this.speed.ensure(union.speed.topic, union.columns);
+    const cutoverMs = Date.parse(union.batch.cutover);
+    const speedTable = await this.speed.ensure(union.speed.topic, union.columns, cutoverMs);
     const batchTable = await this.loadBatchSide(union);
     const cols = union.columns.map((c) => quoteIdent(c.name)).join(', ');
     const cutover = `TIMESTAMP ${quoteLiteral(union.batch.cutover.replace('T', ' ').replace(/Z$|\+00:00$/, ''))}`;
@@ -139,14 +144,7 @@ export class ServingEngine {
     this.batchTables.set(key, batchTable);
     if (previous && previous !== batchTable)
       await this.admin.run(`DROP TABLE IF EXISTS ${previous}`);
-    // Only after the switch: speed rows below the new cutover are served from the batch side now.
-    await this.speed.evictBelow(
-      union.speed.topic,
-      union.grainColumn,
-      new Date(union.batch.cutover),
-    );
-    // A new version reads a new speed topic: the old one is released (it may be deleted soon).
-    await this.setSpeedTopic(key, union.speed.topic);
+    await this.setSpeedRead(key, { table: speedTable, grainColumn: union.grainColumn, cutoverMs });
   }
 
   async drop(path: string[]): Promise<void> {
@@ -156,16 +154,29 @@ export class ServingEngine {
     const previous = this.batchTables.get(path.join('.'));
     if (previous) await this.admin.run(`DROP TABLE IF EXISTS ${previous}`);
     this.batchTables.delete(path.join('.'));
-    await this.setSpeedTopic(path.join('.'), null);
+    await this.setSpeedRead(path.join('.'), null);
   }
 
-  private async setSpeedTopic(key: string, topic: string | null): Promise<void> {
-    const previous = this.speedTopics.get(key);
-    if (topic) this.speedTopics.set(key, topic);
-    else this.speedTopics.delete(key);
-    if (!previous || previous === topic) return;
-    if ([...this.speedTopics.values()].includes(previous)) return;
-    await this.speed.release(previous);
+  /**
+   * Records which speed table a view reads, once the view has switched. Rows below the lowest
+   * cutover of the views reading a table are served from batch sides now and are evicted; a table
+   * no view reads any more (an old version's topic, a table replaced by a rebuild) is released.
+   */
+  private async setSpeedRead(
+    key: string,
+    read: { table: string; grainColumn: string; cutoverMs: number } | null,
+  ): Promise<void> {
+    const previous = this.speedReads.get(key);
+    if (read) this.speedReads.set(key, read);
+    else this.speedReads.delete(key);
+    const readers = (table: string) =>
+      [...this.speedReads.values()].filter((r) => r.table === table);
+    if (read) {
+      const lowest = Math.min(...readers(read.table).map((r) => r.cutoverMs));
+      await this.speed.evictBelow(read.table, read.grainColumn, lowest);
+    }
+    if (previous && previous.table !== read?.table && readers(previous.table).length === 0)
+      await this.speed.release(previous.table);
   }
 
   /** The pinned snapshot's rows below the cutover, in an internal table named by (table, snapshot, cutover). */

@@ -6,6 +6,7 @@ import { duckType } from './datasets.ts';
 import { INTERNAL_SCHEMA } from './internalSchema.ts';
 
 interface SpeedTopic {
+  topic: string;
   table: string;
   /** Rows of the batch being applied, appended in bulk (all VARCHAR), then merged into `table`. */
   staging: { schema: string; name: string };
@@ -17,6 +18,8 @@ interface SpeedTopic {
   /** partition → next offset to read, as consumed so far. */
   position: Map<number, bigint>;
   applied: number;
+  /** Rows with a grain below this instant (epoch ms) were deleted; an earlier cutover needs them back. */
+  evictedBelowMs: number | null;
 }
 
 function quoteIdent(name: string): string {
@@ -27,11 +30,20 @@ function quoteIdent(name: string): string {
  * The speed side: each speed topic (upsert-kafka, JSON) consumed from the beginning into a DuckDB
  * table holding the latest value per Kafka key; a tombstone deletes its key. Nothing is committed to
  * Kafka: a restarted server rebuilds every table from the compacted topic.
+ *
+ * A topic has one current table, the one new views read. A cutover moved back below rows already
+ * evicted (a backfill) gets a new current table consumed from the beginning; the old one keeps
+ * being filled until no view reads it and the engine releases it.
  */
 export class SpeedState {
   private instance!: DuckDBInstance;
+  /** topic → its current table's state. */
   private readonly topics = new Map<string, SpeedTopic>();
+  /** quoted table name → state, for every table still filled (current or not). */
+  private readonly tables = new Map<string, SpeedTopic>();
   private readonly starting = new Map<string, Promise<SpeedTopic>>();
+  private readonly rebuilding = new Map<string, Promise<SpeedTopic>>();
+  private rebuilds = 0;
   private readonly kafka: Kafka;
   private readonly changeListeners: (() => void)[] = [];
 
@@ -60,15 +72,41 @@ export class SpeedState {
     for (const listener of this.changeListeners) listener();
   }
 
-  /** The internal table for a topic, consuming it from the beginning and caught up to its log end now. */
+  /**
+   * The internal table for a topic, consuming it from the beginning and caught up to its log end
+   * now, holding every row whose grain is at or after `rowsFromMs`.
+   */
   async ensure(
     topic: string,
     columns: { name: string; type: string }[],
+    rowsFromMs: number,
     catchUpMs = 30_000,
   ): Promise<string> {
-    const state = await this.start(topic, columns);
-    await this.waitCaughtUp(topic, catchUpMs);
+    let state = await this.start(topic, columns);
+    if (state.evictedBelowMs !== null && rowsFromMs < state.evictedBelowMs) {
+      let rebuilding = this.rebuilding.get(topic);
+      if (!rebuilding) {
+        this.log(
+          `speed: ${topic} needs rows from ${new Date(rowsFromMs).toISOString()}, evicted below ${new Date(state.evictedBelowMs).toISOString()}; rebuilding`,
+        );
+        rebuilding = this.rebuild(state, catchUpMs).finally(() => this.rebuilding.delete(topic));
+        this.rebuilding.set(topic, rebuilding);
+      }
+      state = await rebuilding;
+    }
+    await this.waitCaughtUp(state, catchUpMs);
     return state.table;
+  }
+
+  /** A new current table for the state's topic, consumed from the beginning and caught up. */
+  private async rebuild(previous: SpeedTopic, catchUpMs: number): Promise<SpeedTopic> {
+    const fresh = await this.open(previous.topic, previous.columns, `_r${++this.rebuilds}`);
+    await this.waitCaughtUp(fresh, catchUpMs);
+    this.topics.set(previous.topic, fresh);
+    this.log(
+      `speed: ${previous.topic} rebuilt into ${fresh.table}: a cutover moved below rows already evicted from ${previous.table}`,
+    );
+    return fresh;
   }
 
   /**
@@ -80,7 +118,12 @@ export class SpeedState {
     if (known) return known;
     let starting = this.starting.get(topic);
     if (!starting) {
-      starting = this.open(topic, columns).finally(() => this.starting.delete(topic));
+      starting = this.open(topic, columns, '')
+        .then((state) => {
+          this.topics.set(topic, state);
+          return state;
+        })
+        .finally(() => this.starting.delete(topic));
       this.starting.set(topic, starting);
     }
     return starting;
@@ -89,8 +132,9 @@ export class SpeedState {
   private async open(
     topic: string,
     columns: { name: string; type: string }[],
+    suffix: string,
   ): Promise<SpeedTopic> {
-    const id = `speed_${createHash('sha256').update(topic).digest('hex').slice(0, 12)}`;
+    const id = `speed_${createHash('sha256').update(topic).digest('hex').slice(0, 12)}${suffix}`;
     const table = `${INTERNAL_SCHEMA}.${quoteIdent(id)}`;
     const staging = { schema: INTERNAL_SCHEMA, name: `${id}_staging` };
     const typed = columns.map((c) => `${quoteIdent(c.name)} ${duckType(c.type)}`).join(', ');
@@ -110,6 +154,7 @@ export class SpeedState {
       maxBytesPerPartition: 4 * 1024 * 1024,
     });
     const state: SpeedTopic = {
+      topic,
       table,
       staging,
       columns,
@@ -118,6 +163,7 @@ export class SpeedState {
       consumer,
       position: new Map(),
       applied: 0,
+      evictedBelowMs: null,
     };
     await consumer.connect();
     await consumer.subscribe({ topic, fromBeginning: true });
@@ -125,16 +171,17 @@ export class SpeedState {
       autoCommit: false,
       eachBatch: (payload) => this.applyBatch(state, payload),
     });
-    this.topics.set(topic, state);
+    this.tables.set(table, state);
     this.log(`speed: consuming ${topic} into ${table}`);
     return state;
   }
 
-  /** Stops consuming a topic no view reads any more and frees its tables. */
-  async release(topic: string): Promise<void> {
-    const state = this.topics.get(topic);
+  /** Stops filling a table no view reads any more and frees it. */
+  async release(table: string): Promise<void> {
+    const state = this.tables.get(table);
     if (!state) return;
-    this.topics.delete(topic);
+    this.tables.delete(table);
+    if (this.topics.get(state.topic) === state) this.topics.delete(state.topic);
     await state.consumer.disconnect().catch(() => undefined);
     await this.serial(state, async () => {
       await state.connection.run(`DROP TABLE IF EXISTS ${state.table}`);
@@ -143,13 +190,12 @@ export class SpeedState {
       );
     });
     state.connection.closeSync();
-    this.log(`speed: released ${topic}`);
+    this.log(`speed: released ${state.topic} (${table})`);
   }
 
-  /** Waits (bounded) until everything in the topic at call time has been applied. */
-  async waitCaughtUp(topic: string, timeoutMs: number): Promise<boolean> {
-    const state = this.topics.get(topic);
-    if (!state) return false;
+  /** Waits (bounded) until everything in the topic at call time has been applied to the table. */
+  private async waitCaughtUp(state: SpeedTopic, timeoutMs: number): Promise<boolean> {
+    const topic = state.topic;
     const admin = this.kafka.admin();
     await admin.connect();
     try {
@@ -167,15 +213,17 @@ export class SpeedState {
     }
   }
 
-  /** Drops rows the batch side now answers (grain < cutover); called only after the view switched. */
-  async evictBelow(topic: string, grainColumn: string, cutover: Date): Promise<void> {
-    const state = this.topics.get(topic);
+  /** Drops rows batch sides now answer (grain < cutover); called only after the views switched. */
+  async evictBelow(table: string, grainColumn: string, cutoverMs: number): Promise<void> {
+    const state = this.tables.get(table);
     if (!state) return;
+    const cutover = new Date(cutoverMs).toISOString().replace('T', ' ').replace('Z', '');
     await this.serial(state, () =>
       state.connection.run(
-        `DELETE FROM ${state.table} WHERE ${quoteIdent(grainColumn)} < TIMESTAMP '${cutover.toISOString().replace('T', ' ').replace('Z', '')}'`,
+        `DELETE FROM ${state.table} WHERE ${quoteIdent(grainColumn)} < TIMESTAMP '${cutover}'`,
       ),
     );
+    state.evictedBelowMs = Math.max(state.evictedBelowMs ?? cutoverMs, cutoverMs);
     this.changed();
   }
 
@@ -261,8 +309,8 @@ export class SpeedState {
 
   async close(): Promise<void> {
     await Promise.all(
-      [...this.topics.values()].map((s) => s.consumer.disconnect().catch(() => undefined)),
+      [...this.tables.values()].map((s) => s.consumer.disconnect().catch(() => undefined)),
     );
-    for (const s of this.topics.values()) s.connection.closeSync();
+    for (const s of this.tables.values()) s.connection.closeSync();
   }
 }

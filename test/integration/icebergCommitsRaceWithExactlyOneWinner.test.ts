@@ -57,6 +57,28 @@ test('namespaces, tables and views go through their whole lifecycle over the RES
     { sql: 'SELECT id FROM events2', schema },
   );
   expect(replaced.metadata['current-version-id']).toBe(2);
+  // Back to the first SQL: a new version (version 1's summary says 'create', this one 'replace').
+  const reverted = await catalog.replaceView(
+    { namespace: ns, name: 'v' },
+    { sql: 'SELECT * FROM events2', schema, properties: { reverted: 'yes' } },
+  );
+  expect(reverted.metadata['current-version-id']).toBe(3);
+  expect(reverted.metadata.properties?.reverted).toBe('yes');
+  // Equal to version 2 in everything but id and time: the server adds no copy (it would refuse
+  // "Cannot set last version id"), so version 2 becomes current again.
+  const again = await catalog.replaceView(
+    { namespace: ns, name: 'v' },
+    { sql: 'SELECT id FROM events2', schema },
+  );
+  expect(again.metadata['current-version-id']).toBe(2);
+  expect(again.metadata.versions.map((v) => v['version-id'])).toEqual([1, 2, 3]);
+  // A distinct summary entry makes the same SQL a version of its own.
+  const distinct = await catalog.replaceView(
+    { namespace: ns, name: 'v' },
+    { sql: 'SELECT id FROM events2', schema, summary: { change: 'c-1' } },
+  );
+  expect(distinct.metadata['current-version-id']).toBe(4);
+  expect(distinct.metadata.versions.find((v) => v['version-id'] === 4)?.summary.change).toBe('c-1');
   expect(await catalog.listViews(ns)).toEqual([{ namespace: ns, name: 'v' }]);
   await catalog.dropView({ namespace: ns, name: 'v' });
   expect(await catalog.viewExists({ namespace: ns, name: 'v' })).toBe(false);

@@ -340,6 +340,68 @@ describe('the serving endpoint', () => {
     ]);
   });
 
+  test('a cutover moved back (a backfill) serves the evicted speed rows again, rebuilt from the topic', async () => {
+    const client = new pg.Client(servingPgConfig());
+    await client.connect();
+    const rows = async () =>
+      (
+        await client.query(
+          `SELECT strftime(hour, '%H:%M') AS h, product, orders FROM ${ns}.revenue ORDER BY 1, 2`,
+        )
+      ).rows;
+    // Moving back to an earlier definition is a new tag all the same: a tag never comes back.
+    const tags = new Set<string>();
+    const moveCutover = async (cutover: string) => {
+      const current = (await reader.get(`/api/v3/catalog/by-path/${ns}/revenue`)).data;
+      tags.add(current.tag);
+      const replaced = await http.put(`/api/v3/catalog/${current.id}`, {
+        ...unionView(cutover),
+        tag: current.tag,
+      });
+      expect(replaced.status).toBe(200);
+      expect(tags.has(replaced.data.tag)).toBe(false);
+      tags.add(replaced.data.tag);
+    };
+    try {
+      // The previous test moved the cutover to 10:00, which evicted the 09:00 speed row.
+      expect(await rows()).toEqual([{ h: '10:00', product: 'lamp', orders: '2' }]);
+      await moveCutover('2026-11-24T08:00:00Z');
+      expect(await rows()).toEqual([
+        { h: '09:00', product: 'lamp', orders: '1' },
+        { h: '10:00', product: 'lamp', orders: '2' },
+      ]);
+      // Still consumed: a new speed row shows up in the rebuilt table.
+      await producer.send({
+        topic,
+        messages: [
+          {
+            key: key('2026-11-24T08:00:00', 'lamp'),
+            value: JSON.stringify({
+              hour: '2026-11-24T08:00:00',
+              product: 'lamp',
+              revenue: 10,
+              orders: 7,
+            }),
+          },
+        ],
+      });
+      let seen: unknown[] = [];
+      for (let i = 0; i < 100 && seen.length !== 3; i++) {
+        seen = await rows();
+        if (seen.length !== 3) await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(seen).toEqual([
+        { h: '08:00', product: 'lamp', orders: '7' },
+        { h: '09:00', product: 'lamp', orders: '1' },
+        { h: '10:00', product: 'lamp', orders: '2' },
+      ]);
+      await moveCutover('2026-11-24T10:00:00Z');
+      expect(await rows()).toEqual([{ h: '10:00', product: 'lamp', orders: '2' }]);
+    } finally {
+      await client.end();
+    }
+  });
+
   test('a second instance serves the same views from the catalog and rebuilds speed state from the topic', async () => {
     const base = servingConfig();
     second = await startServing(
