@@ -8,7 +8,8 @@ import type { QueryColumn, ServingEngine } from './engine.ts';
 import { pg, Reader, type FieldDescription } from './pgMessages.ts';
 import { rewriteForCatalogCompat } from './pgCompat.ts';
 import { sqlStateOf } from './sqlState.ts';
-import { pgText, pgTypeOid } from './values.ts';
+import { pgTypeOid } from './pgTypes.ts';
+import { pgText } from './values.ts';
 
 export interface PgServerOptions {
   users: Record<string, string>;

@@ -32,23 +32,6 @@ export function jsonValue(value: DuckDBValue): unknown {
   return value;
 }
 
-/** The Postgres type OID a client sees for a DuckDB column type. */
-export function pgTypeOid(duckType: string): number {
-  const t = duckType.toUpperCase();
-  if (t === 'BIGINT' || t === 'HUGEINT' || t === 'UBIGINT') return 20;
-  if (t === 'INTEGER' || t === 'UINTEGER') return 23;
-  if (t === 'SMALLINT' || t === 'TINYINT' || t === 'USMALLINT' || t === 'UTINYINT') return 21;
-  if (t === 'DOUBLE') return 701;
-  if (t === 'FLOAT' || t === 'REAL') return 700;
-  if (t === 'BOOLEAN') return 16;
-  if (t.startsWith('DECIMAL')) return 1700;
-  if (t === 'DATE') return 1082;
-  if (t === 'TIMESTAMP WITH TIME ZONE' || t === 'TIMESTAMPTZ') return 1184;
-  if (t.startsWith('TIMESTAMP')) return 1114;
-  if (t === 'VARCHAR') return 25;
-  return 25;
-}
-
 function arrowType(duckType: string): DataType {
   const t = duckType.toUpperCase();
   if (t === 'BIGINT' || t === 'HUGEINT' || t === 'UBIGINT') return new Int64();
