@@ -9,6 +9,7 @@ import {
 } from '../src/control-plane/runtime/controlPlane.ts';
 import { deploy } from '../src/control-plane/runtime/deploy.ts';
 import { isolatedProject } from '../src/demo/isolatedProject.ts';
+export { flinkTimestamp as flinkTime } from '../src/demo/events.ts';
 import { resolvePorts, silentProgress, stackUp } from '../src/stack/index.ts';
 
 export const HOUR = 3_600_000;
@@ -76,8 +77,4 @@ export function percentile(values: number[], p: number): number {
       Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))
     ]!.toFixed(2),
   );
-}
-
-export function flinkTime(ms: number): string {
-  return new Date(ms).toISOString().replace('T', ' ').replace('Z', '');
 }

@@ -12,7 +12,7 @@ import { chooseCutover } from '../orchestrator/cutover.ts';
 import { AlreadyExistsError } from '../../iceberg/index.ts';
 import { readPublication } from '../orchestrator/publication.ts';
 import type { TableSpec } from '../compiler/compile.ts';
-import { servingSchema } from '../compiler/names.ts';
+import { names, servingSchema } from '../compiler/names.ts';
 import type { ControlPlane } from './controlPlane.ts';
 
 /** The deployment record lives in the namespace's properties: metric → version served. */
@@ -286,7 +286,7 @@ async function retireOldVersions(
 ): Promise<void> {
   const keep = versionsToKeep();
   const ns = [cp.endpoints.namespace];
-  const prefix = `${metric}__v`;
+  const prefix = names.batchTable(metric, '');
   const versions: { name: string; version: string; publishedAt: string }[] = [];
   for (const t of await cp.catalog.listTables(ns)) {
     if (!t.name.startsWith(prefix)) continue;
@@ -305,9 +305,7 @@ async function retireOldVersions(
   for (const old of versions.slice(keep)) {
     say(`  retiring ${metric} version ${old.version} (keeping the newest ${keep})`);
     await cp.catalog.dropTable({ namespace: ns, name: old.name }, { purge: true });
-    const topic = cp.compiled.metrics
-      .find((m) => m.name === metric)!
-      .speedTopic.replace(/\.v[0-9a-f]+$/, `.v${old.version}`);
+    const topic = names.speedTopic(cp.endpoints.namespace, metric, old.version);
     await cp.admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
   }
 }

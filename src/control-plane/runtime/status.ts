@@ -55,9 +55,16 @@ function newestRun(
 export async function deploymentStatus(cp: ControlPlane): Promise<DeploymentStatus> {
   const observed = await observeDeployment(cp);
   const log = cp.batchDeps().log;
+  // Several metrics read one source topic: its log end is asked of Kafka once.
+  const logEnds = new Map<string, Promise<Record<number, string>>>();
+  const logEndOf = (topic: string): Promise<Record<number, string>> => {
+    let logEnd = logEnds.get(topic);
+    if (!logEnd) logEnds.set(topic, (logEnd = log.logEnd(topic)));
+    return logEnd;
+  };
   const lagOf = async (topic: string, group: string): Promise<number | null> => {
     if (!observed.topics.has(topic)) return null;
-    const [logEnd, committed] = await Promise.all([log.logEnd(topic), log.committed(group, topic)]);
+    const [logEnd, committed] = await Promise.all([logEndOf(topic), log.committed(group, topic)]);
     return Object.entries(logEnd).reduce(
       (n, [p, end]) =>
         n + Math.max(0, Number(end) - Math.max(0, Number(committed[Number(p)] ?? 0))),
@@ -66,8 +73,7 @@ export async function deploymentStatus(cp: ControlPlane): Promise<DeploymentStat
   };
   const sources: SourceStatus[] = [];
   for (const source of cp.compiled.sources) {
-    const exists = observed.topics.has(source.topic);
-    const logEnd = exists ? await log.logEnd(source.topic) : {};
+    const logEnd = observed.topics.has(source.topic) ? await logEndOf(source.topic) : {};
     const lag = await lagOf(source.topic, source.ingestionGroupId);
     const master = await cp.tables.loadTable(source.masterTable);
     sources.push({
