@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { DuckDBAppender, DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
-import { Kafka, logLevel, type Admin, type Consumer, type EachBatchPayload } from 'kafkajs';
+import { Kafka, logLevel, type Consumer, type EachBatchPayload } from 'kafkajs';
 import { parse } from 'lossless-json';
 import { duckType } from './datasets.ts';
 import { INTERNAL_SCHEMA } from './internalSchema.ts';
@@ -45,8 +45,6 @@ export class SpeedState {
   private readonly rebuilding = new Map<string, Promise<SpeedTopic>>();
   private rebuilds = 0;
   private readonly kafka: Kafka;
-  /** One admin client for the log-end lookups of every view switch, connected on first use. */
-  private admin: Promise<Admin> | null = null;
   private readonly changeListeners: (() => void)[] = [];
 
   constructor(
@@ -198,29 +196,21 @@ export class SpeedState {
   /** Waits (bounded) until everything in the topic at call time has been applied to the table. */
   private async waitCaughtUp(state: SpeedTopic, timeoutMs: number): Promise<boolean> {
     const topic = state.topic;
-    const ends = await (await this.connectedAdmin()).fetchTopicOffsets(topic);
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-      const behind = ends.some((p) => BigInt(p.high) > (state.position.get(p.partition) ?? 0n));
-      if (!behind) return true;
-      await new Promise((r) => setTimeout(r, 50));
+    const admin = this.kafka.admin();
+    await admin.connect();
+    try {
+      const ends = await admin.fetchTopicOffsets(topic);
+      const deadline = Date.now() + timeoutMs;
+      while (Date.now() < deadline) {
+        const behind = ends.some((p) => BigInt(p.high) > (state.position.get(p.partition) ?? 0n));
+        if (!behind) return true;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      this.log(`speed: ${topic} not caught up after ${timeoutMs} ms; serving what has arrived`);
+      return false;
+    } finally {
+      await admin.disconnect();
     }
-    this.log(`speed: ${topic} not caught up after ${timeoutMs} ms; serving what has arrived`);
-    return false;
-  }
-
-  private connectedAdmin(): Promise<Admin> {
-    if (!this.admin) {
-      const admin = this.kafka.admin();
-      this.admin = admin.connect().then(
-        () => admin,
-        (error: unknown) => {
-          this.admin = null; // the next view switch tries again
-          throw error;
-        },
-      );
-    }
-    return this.admin;
   }
 
   /** Drops rows batch sides now answer (grain < cutover); called only after the views switched. */
@@ -318,7 +308,6 @@ export class SpeedState {
   }
 
   async close(): Promise<void> {
-    await this.admin?.then((a) => a.disconnect()).catch(() => undefined);
     await Promise.all(
       [...this.tables.values()].map((s) => s.consumer.disconnect().catch(() => undefined)),
     );
