@@ -196,6 +196,9 @@ export class SpeedState {
   /** Waits (bounded) until everything in the topic at call time has been applied to the table. */
   private async waitCaughtUp(state: SpeedTopic, timeoutMs: number): Promise<boolean> {
     const topic = state.topic;
+    // A fresh admin each time, on purpose: a kafkajs admin keeps every topic it ever looked up in
+    // its metadata targets, and once the control plane deletes a retired version's topic, every
+    // later call of a long-lived admin retries forever.
     const admin = this.kafka.admin();
     await admin.connect();
     try {
