@@ -119,9 +119,16 @@ describe('Lambda guarantees on the real stack', () => {
       }
       return queries;
     });
-    for (let h = 1; h <= 5; h++) await batchAt(c0 + h * HOUR);
-    stop = true;
-    const counts = await Promise.all(queriers);
+    // Handlers are attached to every querier now: one failing while the batches run must fail
+    // this test, not leave an unhandled rejection that fails the whole run after it.
+    const finished = Promise.all(queriers);
+    finished.catch(() => undefined);
+    try {
+      for (let h = 1; h <= 5; h++) await batchAt(c0 + h * HOUR);
+    } finally {
+      stop = true;
+    }
+    const counts = await finished;
     expect(Math.min(...counts)).toBeGreaterThan(5);
     expect(wrong).toEqual([]);
     // Every window now comes from the batch side.

@@ -268,7 +268,11 @@ describe('the serving endpoint', () => {
     const client = new pg.Client(servingPgConfig());
     await client.connect();
     try {
-      const running = client.query('SELECT count(*) FROM range(20000000000) a');
+      // The expectation is attached before anything is awaited: the query may reject while the
+      // cancel socket is still closing, and a rejection with no handler yet fails the whole run.
+      const cancelled = expect(
+        client.query('SELECT count(*) FROM range(20000000000) a'),
+      ).rejects.toMatchObject({ code: '57014' });
       await new Promise((r) => setTimeout(r, 300));
       const { processID, secretKey } = client as unknown as {
         processID: number;
@@ -286,7 +290,7 @@ describe('the serving endpoint', () => {
         socket.on('close', () => resolve());
         socket.on('error', reject);
       });
-      await expect(running).rejects.toMatchObject({ code: '57014' });
+      await cancelled;
     } finally {
       await client.end();
     }
