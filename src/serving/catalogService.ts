@@ -1,7 +1,8 @@
-import { datasetInputSchema, duckType, type Dataset } from './datasets.ts';
+import { datasetInputSchema, type Dataset } from './datasets.ts';
 import type { DatasetStore } from './datasetStore.ts';
-import { icebergTypeOfDuck } from './datasetStore.ts';
-import type { ServingEngine } from './engine.ts';
+import { ServingError } from './errors.ts';
+import { icebergType, icebergTypeOfFlink, postgresType } from './pgTypes.ts';
+import type { UnionViews } from './unionViews.ts';
 
 export class CatalogRequestError extends Error {
   constructor(
@@ -23,7 +24,7 @@ export class CatalogService {
 
   constructor(
     private readonly store: DatasetStore,
-    private readonly engine: ServingEngine,
+    private readonly engine: UnionViews,
     private readonly log: (message: string) => void = () => undefined,
   ) {}
 
@@ -68,7 +69,7 @@ export class CatalogService {
           409,
           `dataset ${input.path.join('.')} changed since tag ${input.tag}: read it again`,
         );
-      if (input.union) input.union.columns.forEach((c) => duckType(c.type));
+      if (input.union) input.union.columns.forEach((c) => postgresType(c.type));
       const candidate: Dataset = {
         id: existing?.id ?? '',
         path: input.path,
@@ -80,7 +81,9 @@ export class CatalogService {
       try {
         await this.engine.apply(candidate);
       } catch (error) {
-        if (existing) await this.engine.apply(existing).catch(() => undefined);
+        // A failed apply changed nothing (its switch is one transaction): the previous pair serves.
+        // Not caught up yet is a state to wait out, not a bad definition: the caller retries.
+        if (error instanceof ServingError && error.retriable) throw error;
         throw new CatalogRequestError(
           400,
           `dataset ${input.path.join('.')} cannot be served: ${(error as Error).message}`,
@@ -89,7 +92,7 @@ export class CatalogService {
       const columns = candidate.union
         ? candidate.union.columns.map((c) => ({
             name: c.name,
-            icebergType: icebergTypeOfDuck(duckType(c.type)),
+            icebergType: icebergTypeOfFlink(c.type),
           }))
         : await this.describeColumns(candidate);
       const saved = await this.store.save(
@@ -104,6 +107,7 @@ export class CatalogService {
           `dataset ${input.path.join('.')} changed since tag ${input.tag}: read it again`,
         );
       }
+      await this.engine.recordSaved(saved);
       this.datasets.set(saved.path.join('.'), saved);
       this.log(
         `catalog: ${existing ? 'replaced' : 'created'} ${saved.path.join('.')} (tag ${saved.tag})`,
@@ -122,16 +126,20 @@ export class CatalogService {
     });
   }
 
-  /** Loads what the store holds and serves what changed: at start, then periodically. */
+  /**
+   * Serves what the catalog holds: at start, then periodically. PostgreSQL records what it serves
+   * (shared by every replica), so a dataset another replica applied is not applied again, and an
+   * empty PostgreSQL is rebuilt entirely from the catalog and the speed topics.
+   */
   async refresh(): Promise<number> {
     return this.serial(async () => {
       const stored = await this.store.list();
-      const isNew = (d: Dataset) => {
-        const mine = this.datasets.get(d.path.join('.'));
-        return mine?.tag !== d.tag || mine.id !== d.id;
-      };
-      const changes = stored.filter(isNew);
-      // All speed topics start catching up at once; each apply below then waits only for its own.
+      const applied = await this.engine.applied();
+      const changes = stored.filter((d) => {
+        const served = applied.get(d.path.join('.'));
+        return served?.tag !== d.tag || served.id !== d.id;
+      });
+      // Every speed table is registered first, so the loader catches them all up at once.
       await Promise.all(
         changes.map((d) =>
           this.engine
@@ -145,19 +153,19 @@ export class CatalogService {
       for (const dataset of changes) {
         try {
           await this.engine.apply(dataset);
-          this.datasets.set(dataset.path.join('.'), dataset);
           changed++;
         } catch (error) {
           this.log(`catalog: cannot serve ${dataset.path.join('.')}: ${(error as Error).message}`);
         }
       }
       const present = new Set(stored.map((d) => d.path.join('.')));
-      for (const [key, dataset] of this.datasets) {
-        if (present.has(key)) continue;
-        await this.engine.drop(dataset.path);
-        this.datasets.delete(key);
+      for (const path of applied.keys()) {
+        if (present.has(path)) continue;
+        await this.engine.drop(path.split('.'));
         changed++;
       }
+      this.datasets.clear();
+      for (const d of stored) this.datasets.set(d.path.join('.'), d);
       return changed;
     });
   }
@@ -165,13 +173,8 @@ export class CatalogService {
   private async describeColumns(
     dataset: Dataset,
   ): Promise<{ name: string; icebergType: string }[]> {
-    const connection = await this.engine.connect();
-    try {
-      const { columns } = await this.engine.describe(connection, dataset.sql!);
-      return columns.map((c) => ({ name: c.name, icebergType: icebergTypeOfDuck(c.type) }));
-    } finally {
-      connection.closeSync();
-    }
+    const columns = await this.engine.describe(dataset.sql!);
+    return columns.map((c) => ({ name: c.name, icebergType: icebergType(c.oid, c.typmod) }));
   }
 
   private serial<T>(work: () => Promise<T>): Promise<T> {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { AlreadyExistsError, IcebergCatalogClient, NoSuchViewError } from '../iceberg/index.ts';
 import type { Schema } from '../iceberg/index.ts';
-import { unionSchema, unionSqlText, type Dataset } from './datasets.ts';
+import { unionSchema, unionViewSql, type Dataset } from './datasets.ts';
 
 const DATASET_PROPERTY = 'lambdalake.dataset';
 
@@ -66,7 +66,7 @@ export class DatasetStore {
         createdAt,
       }),
     };
-    const sql = definition.union ? unionSqlText(definition.union) : definition.sql!;
+    const sql = definition.union ? unionViewSql(definition.union) : definition.sql!;
     const schema: Schema = {
       type: 'struct',
       'schema-id': 0,
@@ -89,7 +89,7 @@ export class DatasetStore {
         {
           sql,
           schema,
-          dialect: 'duckdb',
+          dialect: 'postgresql',
           properties,
           summary: { 'lambdalake.change': randomUUID() },
         },
@@ -99,7 +99,7 @@ export class DatasetStore {
         name,
         sql,
         schema,
-        dialect: 'duckdb',
+        dialect: 'postgresql',
         properties,
       });
     return (await this.load(definition.path))!;
@@ -114,20 +114,4 @@ export class DatasetStore {
       throw error;
     }
   }
-}
-
-/** Iceberg's type for a DuckDB column type (for the stored view schema). */
-export function icebergTypeOfDuck(duckType: string): string {
-  const t = duckType.toUpperCase();
-  const decimal = /^DECIMAL\((\d+),\s*(\d+)\)$/.exec(t);
-  if (decimal) return `decimal(${decimal[1]}, ${decimal[2]})`;
-  if (t === 'BIGINT' || t === 'HUGEINT' || t === 'UBIGINT') return 'long';
-  if (t === 'INTEGER' || t === 'SMALLINT' || t === 'TINYINT') return 'int';
-  if (t === 'DOUBLE') return 'double';
-  if (t === 'FLOAT' || t === 'REAL') return 'float';
-  if (t === 'BOOLEAN') return 'boolean';
-  if (t === 'DATE') return 'date';
-  if (t.startsWith('TIMESTAMP WITH TIME ZONE') || t === 'TIMESTAMPTZ') return 'timestamptz';
-  if (t.startsWith('TIMESTAMP')) return 'timestamp';
-  return 'string';
 }

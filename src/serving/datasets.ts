@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { INTERNAL_SCHEMA } from './internalSchema.ts';
 
 /**
  * A virtual dataset as the catalog API takes it (Dremio's shape: entityType, type, path, sql), plus
@@ -66,24 +68,55 @@ export interface Dataset {
   createdAt: string;
 }
 
-/** The SQL text a union view stands for (shown in the catalog and stored with the Iceberg view). */
-export function unionSqlText(union: UnionSpec): string {
-  const cols = union.columns.map((c) => c.name).join(', ');
-  return `SELECT ${cols} FROM batch_snapshot(${union.batch.table}, ${union.batch.snapshotId || 'empty'}) WHERE ${union.grainColumn} < TIMESTAMP '${union.batch.cutover}'\nUNION ALL\nSELECT ${cols} FROM speed_topic('${union.speed.topic}') WHERE ${union.grainColumn} >= TIMESTAMP '${union.batch.cutover}'`;
+/** A PostgreSQL identifier, quoted. */
+export function quoteIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
 }
 
-/** DuckDB's type for a Flink SQL type name. */
-export function duckType(flinkType: string): string {
-  const t = flinkType.trim().toUpperCase();
-  const decimal = /^DECIMAL\s*\((\d+)\s*,\s*(\d+)\)$/.exec(t);
-  if (decimal) return `DECIMAL(${Math.min(38, Number(decimal[1]))},${decimal[2]})`;
-  if (/^TIMESTAMP(\(\d\))?$/.test(t)) return 'TIMESTAMP';
-  if (/^TIMESTAMP(\(\d\))? WITH LOCAL TIME ZONE$|^TIMESTAMP_LTZ/.test(t)) return 'TIMESTAMPTZ';
-  if (t === 'STRING' || t.startsWith('VARCHAR') || t.startsWith('CHAR')) return 'VARCHAR';
-  if (t === 'INT' || t === 'INTEGER') return 'INTEGER';
-  if (['BIGINT', 'SMALLINT', 'TINYINT', 'DOUBLE', 'FLOAT', 'BOOLEAN', 'DATE'].includes(t))
-    return t === 'FLOAT' ? 'REAL' : t;
-  throw new Error(
-    `column type ${flinkType} is not served: use a numeric, decimal, string, boolean, date or timestamp type`,
-  );
+/** The PostgreSQL view of a dataset path: schema = every part but the last, joined by `_`. */
+export function viewName(path: string[]): { schema: string; name: string; qualified: string } {
+  const schema = path.slice(0, -1).join('_');
+  const name = path.at(-1)!;
+  return { schema, name, qualified: `${quoteIdent(schema)}.${quoteIdent(name)}` };
+}
+
+function shortHash(text: string): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, 12);
+}
+
+/** The internal table holding a publication's batch rows: one per (table, snapshot, cutover, columns). */
+export function batchTableName(union: UnionSpec): string {
+  return `batch_${shortHash(JSON.stringify([union.batch, union.columns]))}`;
+}
+
+/** The internal table holding a speed topic's latest rows; `generation` > 0 after a rebuild. */
+export function speedTableName(topic: string, generation = 0): string {
+  return `speed_${shortHash(topic)}${generation > 0 ? `_r${generation}` : ''}`;
+}
+
+/** The cutover as a SQL literal of the grain column's type (same text in PostgreSQL and DuckDB). */
+export function cutoverLiteral(union: UnionSpec): string {
+  const instant = new Date(union.batch.cutover).toISOString();
+  const grainType = union.columns.find((c) => c.name === union.grainColumn)?.type ?? '';
+  return /LTZ|LOCAL TIME ZONE/i.test(grainType)
+    ? `TIMESTAMPTZ '${instant}'`
+    : `TIMESTAMP '${instant.replace('T', ' ').replace('Z', '')}'`;
+}
+
+/**
+ * The union view's SQL, the one place it is written: `plan` prints it, serving runs it, and the
+ * Iceberg view stores it. Batch rows below the cutover, speed rows from it on.
+ */
+export function unionViewSql(
+  union: UnionSpec,
+  tables: { batch: string; speed: string } = {
+    batch: batchTableName(union),
+    speed: speedTableName(union.speed.topic),
+  },
+): string {
+  const cols = union.columns.map((c) => quoteIdent(c.name)).join(', ');
+  const grain = quoteIdent(union.grainColumn);
+  const cutover = cutoverLiteral(union);
+  const internal = quoteIdent(INTERNAL_SCHEMA);
+  return `SELECT ${cols} FROM ${internal}.${quoteIdent(tables.batch)} WHERE ${grain} < ${cutover}\nUNION ALL\nSELECT ${cols} FROM ${internal}.${quoteIdent(tables.speed)} WHERE ${grain} >= ${cutover}`;
 }

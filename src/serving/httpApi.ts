@@ -2,15 +2,17 @@ import { randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { CatalogRequestError, type CatalogService } from './catalogService.ts';
 import type { Dataset } from './datasets.ts';
-import type { QueryResult, ServingEngine } from './engine.ts';
-import { sqlStateOf } from './sqlState.ts';
-import { arrowStream, jsonValue } from './values.ts';
+import { ServingError } from './errors.ts';
+import { typeName } from './pgTypes.ts';
+import { arrowStream, jsonValue } from './resultValues.ts';
+import type { SqlCredentials, SqlResult, SqlRunner } from './sqlRunner.ts';
+import { errorCode } from './store.ts';
 
 export interface HttpApiOptions {
   /** The control plane's bearer token: the only credential that changes datasets. */
   controlToken: string;
-  /** SQL clients' credentials (HTTP Basic), the same as on the Postgres port. */
-  users: Record<string, string>;
+  /** The reader role: what a control-plane (Bearer) SQL request runs as. */
+  reader: SqlCredentials;
   log?: (message: string) => void;
 }
 
@@ -20,7 +22,7 @@ interface SqlJob {
   state: 'RUNNING' | 'COMPLETED' | 'FAILED';
   submittedAt: string;
   endedAt?: string;
-  result?: QueryResult;
+  result?: SqlResult;
   error?: { message: string; sqlState: string };
 }
 
@@ -86,32 +88,28 @@ function datasetJson(d: Dataset): Record<string, unknown> {
  */
 export function createHttpApi(
   catalog: CatalogService,
-  engine: ServingEngine,
+  runner: SqlRunner,
   options: HttpApiOptions,
   health: () => unknown,
 ): Server {
   const jobs = new Map<string, SqlJob>();
   const log = options.log ?? (() => undefined);
 
-  const who = (req: IncomingMessage): 'control' | 'reader' | null => {
+  /** The control plane (Bearer), or a SQL user whose login PostgreSQL itself accepts (Basic). */
+  const who = async (
+    req: IncomingMessage,
+  ): Promise<{ role: 'control' | 'reader'; credentials: SqlCredentials } | null> => {
     const header = req.headers.authorization ?? '';
     if (header.startsWith('Bearer ') && same(header.slice(7), options.controlToken))
-      return 'control';
+      return { role: 'control', credentials: options.reader };
     if (header.startsWith('Basic ')) {
-      const [user, ...rest] = Buffer.from(header.slice(6), 'base64').toString('utf8').split(':');
-      const expected = options.users[user ?? ''];
-      if (expected !== undefined && same(rest.join(':'), expected)) return 'reader';
+      const [user = '', ...rest] = Buffer.from(header.slice(6), 'base64')
+        .toString('utf8')
+        .split(':');
+      const credentials = { user, password: rest.join(':') };
+      if (user && (await runner.authenticate(credentials))) return { role: 'reader', credentials };
     }
     return null;
-  };
-
-  const runSql = async (sql: string): Promise<QueryResult> => {
-    const connection = await engine.connect();
-    try {
-      return await engine.query(connection, sql);
-    } finally {
-      engine.disconnect(connection);
-    }
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -120,8 +118,8 @@ export function createHttpApi(
     if (req.method === 'GET' && url.pathname === '/health') return send(res, 200, health());
     if (parts[0] !== 'api' || parts[1] !== 'v3')
       return error(res, 404, `no route ${req.method} ${url.pathname}: the API is under /api/v3`);
-    const role = who(req);
-    if (!role) {
+    const caller = await who(req);
+    if (!caller) {
       res.setHeader('www-authenticate', 'Basic realm="lambdalake", Bearer');
       return error(
         res,
@@ -153,7 +151,7 @@ export function createHttpApi(
               `no dataset ${rest[0] === 'by-path' ? `at path ${rest.slice(1).join('.')}` : `with id ${rest[0]}`}`,
             );
       }
-      if (role !== 'control')
+      if (caller.role !== 'control')
         return error(
           res,
           403,
@@ -183,13 +181,13 @@ export function createHttpApi(
       };
       jobs.set(job.id, job);
       if (jobs.size > MAX_JOBS) jobs.delete(jobs.keys().next().value!);
-      runSql(body.sql).then(
+      runner.run(caller.credentials, body.sql).then(
         (result) =>
           Object.assign(job, { state: 'COMPLETED', result, endedAt: new Date().toISOString() }),
         (e: unknown) =>
           Object.assign(job, {
             state: 'FAILED',
-            error: { message: (e as Error).message, sqlState: sqlStateOf(e) },
+            error: { message: (e as Error).message, sqlState: errorCode(e) ?? 'XX000' },
             endedAt: new Date().toISOString(),
           }),
       );
@@ -227,10 +225,12 @@ export function createHttpApi(
       const { columns, rows } = job.result!;
       return send(res, 200, {
         rowCount: rows.length,
-        schema: columns.map((c) => ({ name: c.name, type: { name: c.type } })),
+        schema: columns.map((c) => ({ name: c.name, type: { name: typeName(c.oid, c.typmod) } })),
         rows: rows
           .slice(offset, offset + limit)
-          .map((r) => Object.fromEntries(columns.map((c, i) => [c.name, jsonValue(r[i] ?? null)]))),
+          .map((r) =>
+            Object.fromEntries(columns.map((c, i) => [c.name, jsonValue(c, r[i] ?? null)])),
+          ),
       });
     }
 
@@ -238,8 +238,8 @@ export function createHttpApi(
       const body = (await readJson(req)) as { sql?: unknown };
       if (typeof body.sql !== 'string')
         return error(res, 400, 'body must be {"sql": "<SELECT ...>"}');
-      const result = await runSql(body.sql);
-      const bytes = arrowStream(result.columns, result.rows);
+      const result = await runner.run(caller.credentials, body.sql);
+      const bytes = arrowStream(result);
       res.writeHead(200, {
         'content-type': 'application/vnd.apache.arrow.stream',
         'content-length': bytes.byteLength,
@@ -253,8 +253,12 @@ export function createHttpApi(
   return createServer((req, res) => {
     handle(req, res).catch((e: unknown) => {
       if (e instanceof CatalogRequestError) return error(res, e.status, e.message);
-      const sqlState = sqlStateOf(e);
-      if (sqlState !== 'XX000') return error(res, 400, (e as Error).message, { sqlState });
+      if (e instanceof ServingError)
+        return error(res, e.httpStatus, e.message, { code: e.code, retriable: e.retriable });
+      // A PostgreSQL error (SQLSTATE) is the caller's statement's problem, with the server's text.
+      const sqlState = errorCode(e);
+      if (sqlState && /^[0-9A-Z]{5}$/.test(sqlState) && !sqlState.startsWith('XX'))
+        return error(res, 400, (e as Error).message, { sqlState });
       log(`http: ${req.method} ${req.url} failed: ${(e as Error).stack ?? String(e)}`);
       if (!res.headersSent) error(res, 500, (e as Error).message);
     });

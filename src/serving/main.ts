@@ -1,75 +1,86 @@
+import { DuckDBInstance } from '@duckdb/node-api';
 import { IcebergCatalogClient } from '../iceberg/index.ts';
 import { resolvePorts } from '../stack/ports.ts';
 import { CatalogService } from './catalogService.ts';
 import { DatasetStore } from './datasetStore.ts';
-import { ServingEngine } from './engine.ts';
 import { createHttpApi } from './httpApi.ts';
-import { PgServer } from './pgServer.ts';
-import { SpeedState } from './speedState.ts';
+import { SpeedLoader } from './speedLoader.ts';
+import { SqlRunner } from './sqlRunner.ts';
+import { ServingStore, type ReaderRole } from './store.ts';
+import { UnionViews } from './unionViews.ts';
 
 export interface ServingConfig {
-  pgPort: number;
+  /** PostgreSQL, reached with the control plane's (owner) credential. */
+  pgUrl: string;
+  /** The role SQL clients log in with; serving creates it and grants it the views only. */
+  reader: ReaderRole;
   httpPort: number;
+  /** Where the HTTP API listens: loopback locally, all interfaces (0.0.0.0) in a cluster. */
+  bindAddress: string;
   icebergUrl: string;
   kafkaBrokers: string[];
   controlToken: string;
-  users: Record<string, string>;
   refreshMs: number;
-  logStatements: boolean;
+  /** How long a view switch waits for its speed side to catch up before refusing. */
+  catchUpMs: number;
 }
 
 /** Settings from the environment; the defaults are the local stack's. */
 export function servingConfig(env: NodeJS.ProcessEnv = process.env): ServingConfig {
   const ports = resolvePorts(env);
   return {
-    pgPort: ports.servingPostgres,
+    pgUrl:
+      env.LAMBDALAKE_SERVING_PG_URL ??
+      `postgres://lambdalake_owner:lambdalake-owner@127.0.0.1:${ports.servingPostgres}/lambdalake`,
+    reader: {
+      user: env.LAMBDALAKE_SQL_USER ?? 'lambdalake',
+      password: env.LAMBDALAKE_SQL_PASSWORD ?? 'lambdalake',
+    },
     httpPort: ports.servingHttp,
+    bindAddress: env.LAMBDALAKE_SERVING_BIND ?? '127.0.0.1',
     icebergUrl: env.LAMBDALAKE_ICEBERG_URL ?? `http://127.0.0.1:${ports.icebergCatalog}`,
     kafkaBrokers: (env.LAMBDALAKE_KAFKA_BROKERS ?? `127.0.0.1:${ports.kafka}`).split(','),
     controlToken: env.LAMBDALAKE_SERVING_TOKEN ?? 'lambdalake-local-control-plane',
-    users: {
-      [env.LAMBDALAKE_SQL_USER ?? 'lambdalake']: env.LAMBDALAKE_SQL_PASSWORD ?? 'lambdalake',
-    },
     refreshMs: Number(env.LAMBDALAKE_SERVING_REFRESH_MS ?? 5000),
-    logStatements: env.LAMBDALAKE_SERVING_LOG_SQL === '1',
+    catchUpMs: Number(env.LAMBDALAKE_SERVING_CATCHUP_MS ?? 60_000),
   };
 }
 
 export interface RunningServing {
   config: ServingConfig;
+  loader: SpeedLoader;
   close(): Promise<void>;
 }
 
-/** Starts the serving endpoint: loads every stored dataset, then listens on Postgres and HTTP. */
+/**
+ * Starts serving: prepares PostgreSQL (internal schema, reader role), competes for the loader lock,
+ * serves every dataset the catalog holds, then listens on HTTP.
+ */
 export async function startServing(
   config: ServingConfig,
   log: (m: string) => void = (m) => process.stderr.write(`${new Date().toISOString()} ${m}\n`),
 ): Promise<RunningServing> {
   const catalog = new IcebergCatalogClient({ url: config.icebergUrl });
-  const speed = new SpeedState(config.kafkaBrokers, log);
-  const engine = await ServingEngine.create(catalog, speed);
-  const service = new CatalogService(new DatasetStore(catalog), engine, log);
-  log(`serving: loaded ${await service.refresh()} dataset(s) from the catalog`);
-  const pgServer = new PgServer(engine, {
-    users: config.users,
-    log,
-    logStatements: config.logStatements,
-  });
+  const store = await ServingStore.open(config.pgUrl, config.reader);
+  const kafka = SpeedLoader.kafkaFor(config.kafkaBrokers);
+  const loader = new SpeedLoader(store, kafka, log);
+  await loader.start();
+  // DuckDB only reads the Parquet files of batch snapshots; it serves no query.
+  const duckdb = await DuckDBInstance.create(':memory:', { threads: '2' });
+  const duck = await duckdb.connect();
+  const views = new UnionViews(store, catalog, duck, kafka, config.catchUpMs);
+  const service = new CatalogService(new DatasetStore(catalog), views, log);
+  log(`serving: ${await service.refresh()} dataset(s) applied from the catalog`);
+  const runner = new SqlRunner(config.pgUrl);
   const http = createHttpApi(
     service,
-    engine,
-    { controlToken: config.controlToken, users: config.users, log },
-    () => ({
-      ok: true,
-      datasets: service.list().length,
-      connections: pgServer.connectionCount,
-      speed: speed.stats(),
-    }),
+    runner,
+    { controlToken: config.controlToken, reader: config.reader, log },
+    () => ({ ok: true, datasets: service.list().length, loader: loader.stats() }),
   );
-  await pgServer.listen(config.pgPort);
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject);
-    http.listen(config.httpPort, '127.0.0.1', () => resolve());
+    http.listen(config.httpPort, config.bindAddress, () => resolve());
   });
   // Another replica (or a control plane talking to one) may change datasets: pick them up.
   let refreshing = false;
@@ -81,17 +92,22 @@ export async function startServing(
       .catch((e: unknown) => log(`serving: refresh failed: ${(e as Error).message}`))
       .finally(() => (refreshing = false));
   }, config.refreshMs);
+  const target = new URL(config.pgUrl);
   log(
-    `serving: Postgres on 127.0.0.1:${config.pgPort}, HTTP on http://127.0.0.1:${config.httpPort}`,
+    `serving: HTTP on http://${config.bindAddress}:${config.httpPort}; SQL clients connect to PostgreSQL at ${target.hostname}:${target.port || 5432}${target.pathname} as ${config.reader.user}`,
   );
   return {
     config,
+    loader,
     close: async () => {
       clearInterval(timer);
+      http.closeAllConnections();
       await new Promise((r) => http.close(() => r(undefined)));
-      await new Promise((r) => pgServer.server.close(() => r(undefined)));
-      await speed.close();
-      engine.close();
+      await loader.close();
+      await runner.close();
+      await store.close();
+      duck.closeSync();
+      duckdb.closeSync();
     },
   };
 }

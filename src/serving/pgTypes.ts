@@ -1,70 +1,130 @@
-/**
- * The Postgres type a client is told for each DuckDB type, in one table: the wire's RowDescription
- * and the pg_catalog shims (what JDBC's getColumns and psql's `\d` read) must agree, or a driver
- * sees one type in the metadata and another in the result set. Wider unsigned and 128-bit integers
- * are numeric: they do not fit the signed Postgres integer of the same width.
- */
-interface PgType {
-  oid: number;
-  /** format_type's spelling. */
-  name: string;
-  /** DuckDB type names, as `columnType().toString()` and duckdb_columns().data_type give them. */
-  duck: string[];
-  /** Or a prefix of them (parameterised and precision variants). */
-  duckPrefix?: string;
-}
+import { ServingError } from './errors.ts';
 
-const PG_TYPES: PgType[] = [
-  { oid: 16, name: 'boolean', duck: ['BOOLEAN'] },
-  { oid: 21, name: 'smallint', duck: ['TINYINT', 'SMALLINT', 'UTINYINT'] },
-  { oid: 23, name: 'integer', duck: ['INTEGER', 'USMALLINT'] },
-  { oid: 20, name: 'bigint', duck: ['BIGINT', 'UINTEGER'] },
-  { oid: 700, name: 'real', duck: ['FLOAT', 'REAL'] },
-  { oid: 701, name: 'double precision', duck: ['DOUBLE'] },
-  { oid: 1700, name: 'numeric', duck: ['HUGEINT', 'UBIGINT', 'UHUGEINT'], duckPrefix: 'DECIMAL' },
-  { oid: 1043, name: 'character varying', duck: ['VARCHAR'] },
-  { oid: 1082, name: 'date', duck: ['DATE'] },
-  { oid: 1083, name: 'time without time zone', duck: ['TIME'] },
-  {
-    oid: 1184,
-    name: 'timestamp with time zone',
-    duck: ['TIMESTAMPTZ'],
-    duckPrefix: 'TIMESTAMP WITH TIME ZONE',
-  },
-  { oid: 1114, name: 'timestamp without time zone', duck: [], duckPrefix: 'TIMESTAMP' },
-  { oid: 1186, name: 'interval', duck: ['INTERVAL'] },
-  { oid: 17, name: 'bytea', duck: ['BLOB'] },
-  { oid: 2950, name: 'uuid', duck: ['UUID'] },
-];
-const TEXT = { oid: 25, name: 'text' };
-
-/** The Postgres type OID a client sees for a DuckDB column type. */
-export function pgTypeOid(duckType: string): number {
-  const t = duckType.toUpperCase();
-  const found = PG_TYPES.find(
-    (p) => p.duck.includes(t) || (p.duckPrefix !== undefined && t.startsWith(p.duckPrefix)),
+/** PostgreSQL's type for a Flink SQL column type (what the batch and speed tables are made of). */
+export function postgresType(flinkType: string): string {
+  const t = flinkType.trim().toUpperCase();
+  const decimal = /^DECIMAL\s*\((\d+)\s*,\s*(\d+)\)$/.exec(t);
+  if (decimal) return `numeric(${decimal[1]},${decimal[2]})`;
+  const timestamp = /^TIMESTAMP(?:\((\d)\))?$/.exec(t);
+  if (timestamp) return `timestamp(${Math.min(6, Number(timestamp[1] ?? 6))})`;
+  const ltz = /^TIMESTAMP(?:\((\d)\))? WITH LOCAL TIME ZONE$|^TIMESTAMP_LTZ(?:\((\d)\))?$/.exec(t);
+  if (ltz) return `timestamptz(${Math.min(6, Number(ltz[1] ?? ltz[2] ?? 6))})`;
+  if (t === 'STRING' || t.startsWith('VARCHAR') || t.startsWith('CHAR')) return 'text';
+  const simple: Record<string, string> = {
+    INT: 'integer',
+    INTEGER: 'integer',
+    BIGINT: 'bigint',
+    SMALLINT: 'smallint',
+    TINYINT: 'smallint',
+    DOUBLE: 'double precision',
+    FLOAT: 'real',
+    BOOLEAN: 'boolean',
+    DATE: 'date',
+  };
+  const found = simple[t];
+  if (found) return found;
+  throw new ServingError(
+    'unsupported-type',
+    `column type ${flinkType} is not served: use a numeric, decimal, string, boolean, date or timestamp type`,
   );
-  return (found ?? TEXT).oid;
 }
 
-/** The same mapping as a SQL expression over a column holding DuckDB type names. */
-export function pgTypeOidSql(column: string): string {
-  const whens = PG_TYPES.map((p) => {
-    const tests = [
-      ...(p.duck.length > 0 ? [`${column} IN (${p.duck.map((d) => `'${d}'`).join(', ')})`] : []),
-      ...(p.duckPrefix !== undefined ? [`${column} LIKE '${p.duckPrefix}%'`] : []),
-    ];
-    return `WHEN ${tests.join(' OR ')} THEN ${p.oid}`;
-  });
-  return `CASE ${whens.join(' ')} ELSE ${TEXT.oid} END`;
+/** PostgreSQL type OIDs serving reports (pg_type.oid; stable across versions). */
+export const PG_OID = {
+  bool: 16,
+  int8: 20,
+  int2: 21,
+  int4: 23,
+  text: 25,
+  float4: 700,
+  float8: 701,
+  varchar: 1043,
+  date: 1082,
+  timestamp: 1114,
+  timestamptz: 1184,
+  numeric: 1700,
+} as const;
+
+/** precision and scale of a numeric column from its type modifier; null when unconstrained. */
+export function numericTypmod(typmod: number): { precision: number; scale: number } | null {
+  if (typmod < 4) return null;
+  return { precision: ((typmod - 4) >> 16) & 0xffff, scale: (typmod - 4) & 0xffff };
 }
 
-/** Postgres's format_type(oid, typmod) for these types, as a SQL expression. */
-export function pgFormatTypeSql(oid: string, typmod: string): string {
-  const names = PG_TYPES.filter((p) => p.oid !== 1700)
-    .map((p) => `WHEN ${p.oid} THEN '${p.name}'`)
-    .join(' ');
-  // numeric carries precision and scale in its typmod: ((precision << 16) | scale) + 4.
-  const numeric = `CASE WHEN ${typmod} > 4 THEN 'numeric(' || ((${typmod} - 4) >> 16) || ',' || ((${typmod} - 4) & 65535) || ')' ELSE 'numeric' END`;
-  return `CASE ${oid} WHEN 1700 THEN ${numeric} ${names} ELSE '${TEXT.name}' END`;
+/** A readable type name for a result column (HTTP results' schema). */
+export function typeName(oid: number, typmod: number): string {
+  switch (oid) {
+    case PG_OID.bool:
+      return 'BOOLEAN';
+    case PG_OID.int2:
+      return 'SMALLINT';
+    case PG_OID.int4:
+      return 'INTEGER';
+    case PG_OID.int8:
+      return 'BIGINT';
+    case PG_OID.float4:
+      return 'FLOAT';
+    case PG_OID.float8:
+      return 'DOUBLE';
+    case PG_OID.numeric: {
+      const n = numericTypmod(typmod);
+      return n ? `DECIMAL(${n.precision},${n.scale})` : 'DECIMAL';
+    }
+    case PG_OID.date:
+      return 'DATE';
+    case PG_OID.timestamp:
+      return 'TIMESTAMP';
+    case PG_OID.timestamptz:
+      return 'TIMESTAMPTZ';
+    default:
+      return 'VARCHAR';
+  }
+}
+
+/** Iceberg's type for a result column (the schema stored with a dataset's Iceberg view). */
+export function icebergType(oid: number, typmod: number): string {
+  switch (oid) {
+    case PG_OID.bool:
+      return 'boolean';
+    case PG_OID.int2:
+    case PG_OID.int4:
+      return 'int';
+    case PG_OID.int8:
+      return 'long';
+    case PG_OID.float4:
+      return 'float';
+    case PG_OID.float8:
+      return 'double';
+    case PG_OID.numeric: {
+      const n = numericTypmod(typmod);
+      return n ? `decimal(${n.precision}, ${n.scale})` : 'decimal(38, 10)';
+    }
+    case PG_OID.date:
+      return 'date';
+    case PG_OID.timestamp:
+      return 'timestamp';
+    case PG_OID.timestamptz:
+      return 'timestamptz';
+    default:
+      return 'string';
+  }
+}
+
+/** Iceberg's type for a Flink SQL column type of a union view. */
+export function icebergTypeOfFlink(flinkType: string): string {
+  const pgType = postgresType(flinkType);
+  const decimal = /^numeric\((\d+),(\d+)\)$/.exec(pgType);
+  if (decimal) return `decimal(${decimal[1]}, ${decimal[2]})`;
+  if (pgType.startsWith('timestamptz')) return 'timestamptz';
+  if (pgType.startsWith('timestamp')) return 'timestamp';
+  const simple: Record<string, string> = {
+    integer: 'int',
+    smallint: 'int',
+    bigint: 'long',
+    'double precision': 'double',
+    real: 'float',
+    boolean: 'boolean',
+    date: 'date',
+  };
+  return simple[pgType] ?? 'string';
 }

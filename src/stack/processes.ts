@@ -15,6 +15,8 @@ export function spawnDetached(launch: LaunchSpec, logFile: string): number {
       env: { ...process.env, ...launch.env },
       detached: true,
       stdio: ['ignore', fd, fd],
+      uid: launch.uid,
+      gid: launch.gid,
     });
     if (child.pid === undefined) throw new Error(`could not start ${launch.command}`);
     child.unref();

@@ -24,6 +24,7 @@ import {
 import { checkpointsPath } from './services/flinkConfig.ts';
 import { icebergCatalogService, warehousePath } from './services/icebergCatalog.ts';
 import { kafkaService } from './services/kafka.ts';
+import { postgresService } from './services/postgres.ts';
 import { servingService } from './services/serving.ts';
 import {
   serviceMarker,
@@ -61,7 +62,12 @@ export function stackContext(options: StackOptions = {}): StackContext {
 /** Start groups: services within a group start together; a group waits for the previous one. */
 function serviceGroups(ctx: StackContext, options: StackOptions): ServiceDefinition[][] {
   const groups = [
-    [kafkaService(ctx), icebergCatalogService(ctx), flinkJobManagerService(ctx)],
+    [
+      kafkaService(ctx),
+      icebergCatalogService(ctx),
+      flinkJobManagerService(ctx),
+      postgresService(ctx),
+    ],
     [flinkTaskManagerService(ctx), flinkSqlGatewayService(ctx)],
   ];
   const servingEntry = join(ctx.repoRoot, 'src', 'serving', 'main.ts');

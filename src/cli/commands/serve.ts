@@ -15,10 +15,14 @@ const port = (value: string): number => {
 export function serveCommand(): Command {
   return new Command('serve')
     .description(
-      'serve the union views over Postgres wire and HTTP (Dremio-style catalog, SQL jobs, Arrow) until SIGTERM',
+      'load the union views into PostgreSQL and serve the HTTP API (Dremio-style catalog, SQL jobs, Arrow) until SIGTERM',
     )
-    .option('--pg-port <port>', 'Postgres wire port', port)
+    .option(
+      '--pg-url <url>',
+      'PostgreSQL with the owner credential (default: the local stack, or LAMBDALAKE_SERVING_PG_URL)',
+    )
     .option('--http-port <port>', 'HTTP port', port)
+    .option('--bind <address>', 'HTTP bind address (LAMBDALAKE_SERVING_BIND; default 127.0.0.1)')
     .option('--iceberg-url <url>', 'Iceberg REST catalog holding the views')
     .option(
       '--kafka-brokers <list>',
@@ -26,16 +30,18 @@ export function serveCommand(): Command {
     )
     .action(
       async (opts: {
-        pgPort?: number;
+        pgUrl?: string;
         httpPort?: number;
+        bind?: string;
         icebergUrl?: string;
         kafkaBrokers?: string;
       }) => {
         const defaults = servingConfig();
         await serveUntilSignalled({
           ...defaults,
-          pgPort: opts.pgPort ?? defaults.pgPort,
+          pgUrl: opts.pgUrl ?? defaults.pgUrl,
           httpPort: opts.httpPort ?? defaults.httpPort,
+          bindAddress: opts.bind ?? defaults.bindAddress,
           icebergUrl: opts.icebergUrl ?? defaults.icebergUrl,
           kafkaBrokers: opts.kafkaBrokers?.split(',') ?? defaults.kafkaBrokers,
         });

@@ -5,6 +5,7 @@ export const SERVICE_NAMES = [
   'flink-jobmanager',
   'flink-taskmanager',
   'flink-sql-gateway',
+  'postgres',
   'serving',
 ] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
@@ -20,6 +21,9 @@ export interface LaunchSpec {
   args: string[];
   env: Record<string, string>;
   cwd: string;
+  /** Run as this account (PostgreSQL refuses root); the current one when absent. */
+  uid?: number;
+  gid?: number;
 }
 
 /** Everything needed to start, find and check one service; built by a pure function per service. */
@@ -37,5 +41,7 @@ export interface ServiceDefinition {
 
 /** The JVM flag every service process carries, so a pid is only trusted if it is still ours. */
 export function serviceMarker(runDir: string, name: ServiceName): string {
-  return `-Dlambdalake.service=${name}@${runDir}`;
+  // postgres reads `-D` as its data folder but accepts any `--custom.setting=value`.
+  const flag = name === 'postgres' ? '--' : '-D';
+  return `${flag}lambdalake.service=${name}@${runDir}`;
 }

@@ -1,15 +1,20 @@
 import { join } from 'node:path';
 import type { StackContext } from '../stackContext.ts';
-import { postgresHealth } from './postgresHealth.ts';
+import { httpHealth } from './httpHealth.ts';
+import { LOCAL_POSTGRES_OWNER } from './postgres.ts';
 import { serviceMarker, type ServiceDefinition } from './serviceDefinition.ts';
 
-/** lambdalake's serving endpoint (Postgres wire + HTTP), a Node process run through tsx. */
+/**
+ * lambdalake's serving process, run through tsx: the HTTP API and the loader of batch and speed
+ * views into the stack's PostgreSQL (which SQL clients query directly).
+ */
 export function servingService(ctx: StackContext): ServiceDefinition {
+  const url = `http://127.0.0.1:${ctx.ports.servingHttp}`;
   return {
     name: 'serving',
     host: '127.0.0.1',
-    port: ctx.ports.servingPostgres,
-    url: `postgres://127.0.0.1:${ctx.ports.servingPostgres}/lambdalake`,
+    port: ctx.ports.servingHttp,
+    url,
     startTimeoutMs: 60_000,
     async prepare() {
       return {
@@ -22,7 +27,7 @@ export function servingService(ctx: StackContext): ServiceDefinition {
           serviceMarker(ctx.layout.run, 'serving'),
         ],
         env: {
-          LAMBDALAKE_PG_PORT: String(ctx.ports.servingPostgres),
+          LAMBDALAKE_SERVING_PG_URL: `postgres://${LOCAL_POSTGRES_OWNER.user}:${LOCAL_POSTGRES_OWNER.password}@127.0.0.1:${ctx.ports.servingPostgres}/lambdalake`,
           LAMBDALAKE_HTTP_PORT: String(ctx.ports.servingHttp),
           LAMBDALAKE_ICEBERG_URL: `http://127.0.0.1:${ctx.ports.icebergCatalog}`,
           LAMBDALAKE_KAFKA_BROKERS: `127.0.0.1:${ctx.ports.kafka}`,
@@ -30,6 +35,6 @@ export function servingService(ctx: StackContext): ServiceDefinition {
         cwd: ctx.repoRoot,
       };
     },
-    health: () => postgresHealth('127.0.0.1', ctx.ports.servingPostgres),
+    health: () => httpHealth(`${url}/health`),
   };
 }
