@@ -177,15 +177,15 @@ async function show(client: pg.Client, schema: string, title: string): Promise<v
   const queries: [string, string][] = [
     [
       'hourly_revenue (latest 8 rows)',
-      `SELECT strftime(hour, '%Y-%m-%d %H:%M') AS hour, product, CAST(revenue AS VARCHAR) AS revenue, orders FROM ${schema}.hourly_revenue ORDER BY hour DESC, product LIMIT 8`,
+      `SELECT to_char(hour, 'YYYY-MM-DD HH24:MI') AS hour, product, CAST(revenue AS VARCHAR) AS revenue, orders FROM ${schema}.hourly_revenue ORDER BY hour DESC, product LIMIT 8`,
     ],
     [
       'checkout_funnel',
-      `SELECT strftime(hour, '%Y-%m-%d %H:%M') AS hour, product_views, cart_views, purchases FROM ${schema}.checkout_funnel ORDER BY hour DESC LIMIT 6`,
+      `SELECT to_char(hour, 'YYYY-MM-DD HH24:MI') AS hour, product_views, cart_views, purchases FROM ${schema}.checkout_funnel ORDER BY hour DESC LIMIT 6`,
     ],
     [
       'daily_active_users',
-      `SELECT strftime(day, '%Y-%m-%d') AS day, country, active_users FROM ${schema}.daily_active_users ORDER BY day DESC, country`,
+      `SELECT to_char(day, 'YYYY-MM-DD') AS day, country, active_users FROM ${schema}.daily_active_users ORDER BY day DESC, country`,
     ],
   ];
   for (const [name, sql] of queries) {

@@ -45,7 +45,7 @@ describe('faults are survived', () => {
     await client.connect();
     try {
       const { rows } = await client.query(
-        `SELECT strftime(hour, '%Y-%m-%dT%H:%M:%S.000Z') AS hour, product, CAST(revenue AS VARCHAR) AS revenue, CAST(orders AS INTEGER) AS orders FROM ${namespace}.hourly_revenue ORDER BY 1, 2`,
+        `SELECT to_char(hour, 'YYYY-MM-DD"T"HH24:MI:SS".000Z"') AS hour, product, CAST(revenue AS VARCHAR) AS revenue, CAST(orders AS INTEGER) AS orders FROM ${namespace}.hourly_revenue ORDER BY 1, 2`,
       );
       return rows as HourlyRevenueRow[];
     } finally {

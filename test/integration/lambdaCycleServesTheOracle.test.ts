@@ -19,7 +19,7 @@ import { endpointsFor, examplePipelines, servingPgConfig } from './support/pipel
 
 const HOUR = 3_600_000;
 const floorTo = (ms: number, size: number) => Math.floor(ms / size) * size;
-const iso = (column: string) => `strftime(${column}, '%Y-%m-%dT%H:%M:%S.000Z') AS ${column}`;
+const iso = (column: string) => `to_char(${column}, 'YYYY-MM-DD"T"HH24:MI:SS".000Z"') AS ${column}`;
 
 /** Polls the union view until it equals `expected` (the speed side is asynchronous), bounded. */
 async function eventually<T>(read: () => Promise<T>, expected: T, timeoutMs = 90_000): Promise<T> {

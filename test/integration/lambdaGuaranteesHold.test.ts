@@ -35,7 +35,7 @@ describe('Lambda guarantees on the real stack', () => {
 
   const revenue = async (view = 'hourly_revenue'): Promise<HourlyRevenueRow[]> => {
     const { rows } = await client.query(
-      `SELECT strftime(hour, '%Y-%m-%dT%H:%M:%S.000Z') AS hour, product, CAST(revenue AS VARCHAR) AS revenue, CAST(orders AS INTEGER) AS orders FROM ${namespace}.${view} ORDER BY 1, 2`,
+      `SELECT to_char(hour, 'YYYY-MM-DD"T"HH24:MI:SS".000Z"') AS hour, product, CAST(revenue AS VARCHAR) AS revenue, CAST(orders AS INTEGER) AS orders FROM ${namespace}.${view} ORDER BY 1, 2`,
     );
     return rows as HourlyRevenueRow[];
   };
@@ -109,7 +109,7 @@ describe('Lambda guarantees on the real stack', () => {
         while (!stop && queries < 100_000) {
           queries++;
           const { rows } = await own.query(
-            `SELECT strftime(hour, '%Y-%m-%dT%H:%M:%S.000Z') AS hour, product, CAST(revenue AS VARCHAR) AS revenue, CAST(orders AS INTEGER) AS orders FROM ${namespace}.hourly_revenue ORDER BY 1, 2`,
+            `SELECT to_char(hour, 'YYYY-MM-DD"T"HH24:MI:SS".000Z"') AS hour, product, CAST(revenue AS VARCHAR) AS revenue, CAST(orders AS INTEGER) AS orders FROM ${namespace}.hourly_revenue ORDER BY 1, 2`,
           );
           if (JSON.stringify(rows) !== JSON.stringify(expected))
             wrong.push(JSON.stringify(rows).slice(0, 300));

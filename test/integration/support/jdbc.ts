@@ -13,12 +13,16 @@ export interface JdbcProbeOutput {
   server: string;
   tables: { schema: string; name: string; type: string }[];
   columns: { name: string; type: string }[];
-  rows: string[][];
+  /** Rows of each of the ten executions, by run number (1..10). */
+  runs: Map<number, string[][]>;
+  /** The single value the date-parameter query returned. */
+  date: string;
 }
 
 /**
  * Runs JdbcProbe.java (Java's single-file launcher) with pgJDBC against the serving endpoint:
- * DatabaseMetaData.getTables/getColumns on `schema`.`view`, then `sql` with one bound parameter.
+ * DatabaseMetaData.getTables/getColumns on `schema`.`view`, then `sql` with one bound parameter ten
+ * times on one prepared statement, then `dateSql` with a java.sql.Date parameter.
  */
 export async function runJdbcProbe(args: {
   port: number;
@@ -29,6 +33,8 @@ export async function runJdbcProbe(args: {
   view: string;
   sql: string;
   param: string;
+  dateSql: string;
+  date: string;
 }): Promise<JdbcProbeOutput> {
   const dir = join(resolveLayout().cache, 'test-tools', `pgjdbc-${PG_JDBC.version}`);
   await resolveMavenArtifacts('pgjdbc', [{ ...PG_JDBC, transitive: false }], dir);
@@ -46,17 +52,22 @@ export async function runJdbcProbe(args: {
       args.view,
       args.sql,
       args.param,
+      args.dateSql,
+      args.date,
     ],
     { timeout: 60_000 },
   );
-  const out: JdbcProbeOutput = { server: '', tables: [], columns: [], rows: [] };
+  const out: JdbcProbeOutput = { server: '', tables: [], columns: [], runs: new Map(), date: '' };
   for (const line of stdout.split('\n').filter(Boolean)) {
     const [kind, ...fields] = line.split('\t');
     if (kind === 'server') out.server = fields.join(' ');
     else if (kind === 'table')
       out.tables.push({ schema: fields[0]!, name: fields[1]!, type: fields[2]! });
     else if (kind === 'column') out.columns.push({ name: fields[0]!, type: fields[1]! });
-    else if (kind === 'row') out.rows.push(fields);
+    else if (kind === 'row') {
+      const run = Number(fields[0]);
+      out.runs.set(run, [...(out.runs.get(run) ?? []), fields.slice(1)]);
+    } else if (kind === 'date') out.date = fields[0]!;
   }
   return out;
 }

@@ -1,12 +1,16 @@
 import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { tableFromIPC } from 'apache-arrow';
+import { Decimal, tableFromIPC } from 'apache-arrow';
 import axios from 'axios';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startServing, servingConfig, type RunningServing } from '../../src/serving/main.ts';
+import { resolveLayout, silentProgress, stackStatus, stackUp } from '../../src/stack/index.ts';
 import { stackEndpoints } from './stack.ts';
 import { runJdbcProbe } from './support/jdbc.ts';
 import { servingPgConfig } from './support/pipelineFixture.ts';
@@ -39,7 +43,7 @@ function unionView(cutover: string) {
 
 const key = (hour: string, product: string) => JSON.stringify({ hour, product });
 
-describe('the serving endpoint', () => {
+describe('serving loads union views into PostgreSQL, and SQL clients read them there', () => {
   let producer: Producer;
   let second: RunningServing | null = null;
   const port = servingConfig().httpPort;
@@ -140,12 +144,12 @@ describe('the serving endpoint', () => {
     );
   });
 
-  test('Postgres clients read the union view with SCRAM, bound parameters and exact decimals; writes are refused with SQLSTATE', async () => {
+  test('node-postgres reads the union view with SCRAM, bound parameters and exact decimals; PostgreSQL refuses what the reader may not do', async () => {
     const client = new pg.Client(servingPgConfig());
     await client.connect();
     try {
       const rows = await client.query(
-        `SELECT strftime(hour, '%H:%M') AS h, product, CAST(revenue AS VARCHAR) AS revenue, orders FROM ${ns}.revenue WHERE product = $1 OR orders > $2 ORDER BY 1, 2`,
+        `SELECT to_char(hour, 'HH24:MI') AS h, product, CAST(revenue AS VARCHAR) AS revenue, orders FROM ${ns}.revenue WHERE product = $1 OR orders > $2 ORDER BY 1, 2`,
         ['lamp', 2],
       );
       expect(rows.rows).toEqual([
@@ -153,10 +157,14 @@ describe('the serving endpoint', () => {
         { h: '10:00', product: 'lamp', revenue: '91.00', orders: '2' },
         { h: '10:00', product: 'mug', revenue: '12345678901234567.89', orders: '3' },
       ]);
+      const count = await client.query(`SELECT count(*) FROM ${ns}.revenue`);
+      expect(count.fields[0]!.name).toBe('count');
       await expect(client.query('SELECT * FROM nowhere.nothing')).rejects.toMatchObject({
         code: '42P01',
       });
-      await expect(client.query('CREATE TABLE t (a INT)')).rejects.toMatchObject({ code: '25006' });
+      await expect(client.query(`CREATE TABLE ${ns}.t (a INT)`)).rejects.toMatchObject({
+        code: '42501',
+      });
       await expect(client.query(`SELECT nope FROM ${ns}.revenue`)).rejects.toMatchObject({
         code: '42703',
       });
@@ -167,10 +175,36 @@ describe('the serving endpoint', () => {
     }
     const wrong = new pg.Client({ ...servingPgConfig(), password: 'wrong' });
     await expect(wrong.connect()).rejects.toMatchObject({
-      // pg-gateway's SCRAM flow answers 28000 (Postgres itself says 28P01).
-      code: expect.stringMatching(/^28(000|P01)$/),
+      code: '28P01',
       message: expect.stringMatching(/password authentication failed/),
     });
+  });
+
+  test('the reader role sees the views and nothing else: no internal tables, files, settings, temporary tables or writes', async () => {
+    const client = new pg.Client(servingPgConfig());
+    await client.connect();
+    const refused = (sql: string) =>
+      expect(client.query(sql), sql).rejects.toMatchObject({ code: '42501' });
+    try {
+      await refused('SELECT * FROM __lambdalake.datasets');
+      await refused("SELECT pg_read_file('/etc/hostname')");
+      await refused("SELECT * FROM pg_ls_dir('.')");
+      await refused("COPY (SELECT 1) TO '/tmp/lambdalake-reader-copy'");
+      await refused('CREATE TEMP TABLE scratch (a int)');
+      await refused("ALTER SYSTEM SET work_mem = '1GB'");
+      await refused('SHOW data_directory');
+      await refused(`CREATE VIEW ${ns}.mine AS SELECT 1`);
+      const { rows } = await client.query<{ schema: string; name: string }>(
+        `SELECT table_schema AS schema, table_name AS name FROM information_schema.tables WHERE table_schema NOT IN ('pg_catalog', 'information_schema') AND (table_schema = $1 OR table_schema LIKE '\\_\\_%')`,
+        [ns],
+      );
+      expect(rows).toEqual([{ schema: ns, name: 'revenue' }]);
+      // statement_timeout is a real setting here: a query over it ends with 57014.
+      await client.query("SET statement_timeout = '200ms'");
+      await expect(client.query('SELECT pg_sleep(2)')).rejects.toMatchObject({ code: '57014' });
+    } finally {
+      await client.end();
+    }
   });
 
   test('one connection repeating one statement sees speed rows arrive and leave (kept statements are not stale)', async () => {
@@ -215,53 +249,117 @@ describe('the serving endpoint', () => {
     }
   });
 
-  test("psql (Debian's postgresql-client) lists and describes the view and reads it", async () => {
+  test("psql (Debian's postgresql-client) lists databases and views, describes the view, reads it and \\copy-s it out", async () => {
     const { port, user, password, database } = servingPgConfig();
-    const { stdout } = await promisify(execFile)(
-      'psql',
-      [
-        `postgres://${user}@127.0.0.1:${port}/${database}?sslmode=disable`,
-        '-X',
-        '-c',
-        `\\dv ${ns}.*`,
-        '-c',
-        `\\d ${ns}.revenue`,
-        '-c',
-        `SELECT product, orders FROM ${ns}.revenue ORDER BY orders`,
-      ],
-      { env: { ...process.env, PGPASSWORD: password }, timeout: 20_000 },
-    );
-    expect(stdout).toMatch(new RegExp(`${ns}\\s*\\|\\s*revenue\\s*\\|\\s*view`));
-    expect(stdout).toMatch(/revenue\s*\|\s*numeric\(22,2\)/);
-    expect(stdout).toMatch(/hour\s*\|\s*timestamp/);
-    expect(stdout).toMatch(/lamp\s*\|\s*1\n\s*lamp\s*\|\s*2\n\s*mug\s*\|\s*3/);
+    const folder = await mkdtemp(join(tmpdir(), 'lambdalake-psql-'));
+    const csv = join(folder, 'revenue.csv');
+    try {
+      const { stdout } = await promisify(execFile)(
+        'psql',
+        [
+          `postgres://${user}@127.0.0.1:${port}/${database}?sslmode=disable`,
+          '-X',
+          '-c',
+          '\\l',
+          '-c',
+          `\\dv ${ns}.*`,
+          '-c',
+          `\\d ${ns}.revenue`,
+          '-c',
+          `SELECT product, orders FROM ${ns}.revenue ORDER BY orders`,
+          '-c',
+          `\\copy (SELECT product, revenue FROM ${ns}.revenue ORDER BY orders) TO '${csv}' WITH (FORMAT csv)`,
+        ],
+        { env: { ...process.env, PGPASSWORD: password }, timeout: 20_000 },
+      );
+      expect(stdout).toMatch(/lambdalake\s*\|\s*lambdalake_owner/);
+      expect(stdout).toMatch(new RegExp(`${ns}\\s*\\|\\s*revenue\\s*\\|\\s*view`));
+      expect(stdout).toMatch(/revenue\s*\|\s*numeric\(22,2\)/);
+      expect(stdout).toMatch(/hour\s*\|\s*timestamp\(3\) without time zone/);
+      expect(stdout).toMatch(/lamp\s*\|\s*1\n\s*lamp\s*\|\s*2\n\s*mug\s*\|\s*3/);
+      expect(await readFile(csv, 'utf8')).toBe(
+        'lamp,45.50\nlamp,91.00\nmug,12345678901234567.89\n',
+      );
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
   });
 
-  test('pgJDBC lists the view and its columns through DatabaseMetaData and reads it with a bound parameter', async () => {
+  test('pgJDBC lists the view and its columns, runs one prepared statement ten times (binary from the fifth) and binds a java.sql.Date', async () => {
     const config = servingPgConfig();
-    const sql = `SELECT product, orders FROM ${ns}.revenue WHERE product = ? ORDER BY orders`;
-    const jdbc = await runJdbcProbe({ ...config, schema: ns, view: 'revenue', sql, param: 'lamp' });
+    const sql = `SELECT product, orders, revenue, hour FROM ${ns}.revenue WHERE product = ? ORDER BY orders`;
+    const jdbc = await runJdbcProbe({
+      ...config,
+      schema: ns,
+      view: 'revenue',
+      sql,
+      param: 'lamp',
+      dateSql: `SELECT count(*) FROM ${ns}.revenue WHERE CAST(hour AS date) = ?`,
+      date: '2026-11-24',
+    });
     expect(jdbc.server).toMatch(/^PostgreSQL/);
     expect(jdbc.tables).toEqual([{ schema: ns, name: 'revenue', type: 'VIEW' }]);
     expect(jdbc.columns).toEqual([
       { name: 'hour', type: 'timestamp' },
-      { name: 'product', type: 'varchar' },
+      { name: 'product', type: 'text' },
       { name: 'revenue', type: 'numeric' },
       { name: 'orders', type: 'int8' },
     ]);
-    const client = new pg.Client(config);
-    await client.connect();
-    try {
-      const direct = await client.query({
-        text: sql.replace('?', '$1'),
-        values: ['lamp'],
-        rowMode: 'array',
-      });
-      expect(direct.rows.length).toBeGreaterThan(0);
-      expect(jdbc.rows).toEqual(direct.rows.map((r: unknown[]) => r.map(String)));
-    } finally {
-      await client.end();
-    }
+    const first = [
+      ['lamp', '1', '45.50', '2026-11-24 09:00:00'],
+      ['lamp', '2', '91.00', '2026-11-24 10:00:00'],
+    ];
+    expect(jdbc.runs.size).toBe(10);
+    for (const [, rows] of jdbc.runs) expect(rows).toEqual(first);
+    expect(jdbc.date).toBe('3');
+  }, 90_000);
+
+  test('Python clients (psycopg 3 binary, named cursor and COPY; SQLAlchemy 2 inspect; asyncpg binary parameters; ADBC Arrow) get the right answers', async () => {
+    const { port, user, password, database } = servingPgConfig();
+    const python = join(resolveLayout().cache, 'test-tools', 'python-sql-clients', 'bin', 'python');
+    const script = join(import.meta.dirname, 'support', 'python', 'sqlClients.py');
+    const { stdout } = await promisify(execFile)(
+      python,
+      [script, '127.0.0.1', String(port), user, password, database, ns, 'revenue'],
+      { timeout: 60_000 },
+    );
+    const out = JSON.parse(stdout) as Record<string, Record<string, unknown>>;
+    expect(out.psycopg).toEqual({
+      binaryCount: 2,
+      dateCount: 3,
+      tzCount: 2,
+      maxRevenue: '12345678901234567.89',
+      namedCursor: ['lamp', 'lamp', 'mug'],
+      copy: [
+        ['lamp', '45.50'],
+        ['lamp', '91.00'],
+        ['mug', '12345678901234567.89'],
+      ],
+      grafanaTables: expect.arrayContaining([`${ns}.revenue`]),
+    });
+    expect((out.psycopg!.grafanaTables as string[]).some((t) => t.startsWith('__'))).toBe(false);
+    expect(out.sqlalchemy).toEqual({
+      count: 2,
+      views: ['revenue'],
+      columns: [
+        { name: 'hour', type: 'TIMESTAMP' },
+        { name: 'product', type: 'TEXT' },
+        { name: 'revenue', type: 'NUMERIC(22, 2)' },
+        { name: 'orders', type: 'BIGINT' },
+      ],
+    });
+    expect(out.asyncpg).toEqual({ count: 2, maxRevenue: '12345678901234567.89', before10: 1 });
+    expect(out.adbc).toEqual({
+      rows: 3,
+      types: {
+        hour: 'timestamp[us]',
+        product: 'string',
+        revenue: expect.stringMatching(/numeric|decimal/),
+        orders: 'int64',
+      },
+      products: ['lamp', 'lamp', 'mug'],
+      revenue: ['45.50', '91.00', '12345678901234567.89'],
+    });
   }, 90_000);
 
   test('a CancelRequest interrupts a running query with SQLSTATE 57014', async () => {
@@ -270,9 +368,9 @@ describe('the serving endpoint', () => {
     try {
       // The expectation is attached before anything is awaited: the query may reject while the
       // cancel socket is still closing, and a rejection with no handler yet fails the whole run.
-      const cancelled = expect(
-        client.query('SELECT count(*) FROM range(20000000000) a'),
-      ).rejects.toMatchObject({ code: '57014' });
+      const cancelled = expect(client.query('SELECT pg_sleep(30)')).rejects.toMatchObject({
+        code: '57014',
+      });
       await new Promise((r) => setTimeout(r, 300));
       const { processID, secretKey } = client as unknown as {
         processID: number;
@@ -339,9 +437,16 @@ describe('the serving endpoint', () => {
     expect(arrow.headers['content-type']).toBe('application/vnd.apache.arrow.stream');
     const table = tableFromIPC(new Uint8Array(arrow.data as ArrayBuffer));
     expect(table.numRows).toBe(1);
-    expect(table.toArray().map((r) => r.toJSON())).toEqual([
-      { hour: Date.parse('2026-11-24T10:00:00Z'), product: 'lamp', revenue: '91.00', orders: 2n },
-    ]);
+    const revenue = table.getChild('revenue')!;
+    expect(revenue.type).toBeInstanceOf(Decimal);
+    expect({ scale: revenue.type.scale, precision: revenue.type.precision }).toEqual({
+      scale: 2,
+      precision: 22,
+    });
+    expect(String(revenue.get(0))).toBe('9100');
+    expect(table.getChild('hour')!.get(0)).toBe(Date.parse('2026-11-24T10:00:00Z'));
+    expect(table.getChild('product')!.get(0)).toBe('lamp');
+    expect(table.getChild('orders')!.get(0)).toBe(2n);
   });
 
   test('a cutover moved back (a backfill) serves the evicted speed rows again, rebuilt from the topic', async () => {
@@ -350,7 +455,7 @@ describe('the serving endpoint', () => {
     const rows = async () =>
       (
         await client.query(
-          `SELECT strftime(hour, '%H:%M') AS h, product, orders FROM ${ns}.revenue ORDER BY 1, 2`,
+          `SELECT to_char(hour, 'HH24:MI') AS h, product, orders FROM ${ns}.revenue ORDER BY 1, 2`,
         )
       ).rows;
     // Moving back to an earlier definition is a new tag all the same: a tag never comes back.
@@ -406,24 +511,76 @@ describe('the serving endpoint', () => {
     }
   });
 
-  test('a second instance serves the same views from the catalog and rebuilds speed state from the topic', async () => {
+  test('exactly one loader is active; when it dies a standby takes over and resumes from the offsets stored with the rows, replaying nothing', async () => {
     const base = servingConfig();
     second = await startServing(
-      { ...base, pgPort: base.pgPort + 1000, httpPort: base.httpPort + 1000, refreshMs: 60_000 },
+      { ...base, httpPort: base.httpPort + 1000, refreshMs: 60_000 },
       () => undefined,
     );
-    const client = new pg.Client({ ...servingPgConfig(), port: base.pgPort + 1000 });
+    // The stack's serving holds the loader lock; the second replica stands by but answers HTTP.
+    expect(second.loader.isLeader).toBe(false);
+    const other = axios.create({
+      baseURL: `http://127.0.0.1:${base.httpPort + 1000}`,
+      validateStatus: () => true,
+      auth: { username: 'lambdalake', password: 'lambdalake' },
+    });
+    expect((await other.get(`/api/v3/catalog/by-path/${ns}/revenue`)).status).toBe(200);
+
+    const servingPid = (await stackStatus()).find((s) => s.name === 'serving')?.pid;
+    expect(servingPid).toBeTruthy();
+    process.kill(servingPid!, 'SIGKILL');
+    for (let i = 0; i < 150 && !second.loader.isLeader; i++)
+      await new Promise((r) => setTimeout(r, 100));
+    expect(second.loader.isLeader).toBe(true);
+
+    await producer.send({
+      topic,
+      messages: [
+        {
+          key: key('2026-11-24T12:00:00', 'vase'),
+          value: JSON.stringify({
+            hour: '2026-11-24T12:00:00',
+            product: 'vase',
+            revenue: 5,
+            orders: 9,
+          }),
+        },
+      ],
+    });
+    const client = new pg.Client(servingPgConfig());
     await client.connect();
     try {
-      const { rows } = await client.query(`SELECT product, orders FROM ${ns}.revenue`);
-      expect(rows).toEqual([{ product: 'lamp', orders: '2' }]);
+      let rows: unknown[] = [];
+      for (let i = 0; i < 100 && rows.length === 0; i++) {
+        rows = (
+          await client.query(`SELECT product, orders FROM ${ns}.revenue WHERE product = 'vase'`)
+        ).rows;
+        if (rows.length === 0) await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(rows).toEqual([{ product: 'vase', orders: '9' }]);
+      // Only the one new message was applied by the new loader: the topic was not replayed.
+      const table = second.loader.stats().tables.find((t) => t.topic === topic);
+      expect(table?.applied).toBe(1);
     } finally {
       await client.end();
     }
+    await stackUp(silentProgress);
+    await second.close();
+    second = null;
+
     const removed = await http.delete(
       `/api/v3/catalog/${(await reader.get(`/api/v3/catalog/by-path/${ns}/revenue`)).data.id}`,
     );
     expect(removed.status).toBe(204);
     expect((await reader.get(`/api/v3/catalog/by-path/${ns}/revenue`)).status).toBe(404);
-  }, 60_000);
+    const gone = new pg.Client(servingPgConfig());
+    await gone.connect();
+    try {
+      await expect(gone.query(`SELECT * FROM ${ns}.revenue`)).rejects.toMatchObject({
+        code: '42P01',
+      });
+    } finally {
+      await gone.end();
+    }
+  }, 120_000);
 });
