@@ -1,6 +1,8 @@
 import axios, { AxiosError, type AxiosInstance } from 'axios';
 import type { ServingRegistry, UnionViewRegistration } from '../orchestrator/ports.ts';
 
+const SWITCH_TIMEOUT_MS = 180_000;
+
 /**
  * Registers union views in the serving endpoint over its Dremio-style catalog API (never by
  * importing it): GET by path, then PUT the dataset by id with its version tag, or POST a new one.
@@ -31,13 +33,16 @@ export class HttpServingRegistry implements ServingRegistry {
         `/api/v3/catalog/by-path/${view.path.map(encodeURIComponent).join('/')}`,
         { validateStatus: (s) => s === 200 || s === 404 },
       );
+      // A switch waits in serving until the speed side has caught up and the batch side is loaded
+      // into PostgreSQL (COPY of the whole publication): minutes for large views, not seconds.
+      const switching = { timeout: SWITCH_TIMEOUT_MS };
       if (existing.status === 200)
-        await this.http.put(`/api/v3/catalog/${existing.data.id}`, {
-          ...body,
-          id: existing.data.id,
-          tag: existing.data.tag,
-        });
-      else await this.http.post('/api/v3/catalog', body);
+        await this.http.put(
+          `/api/v3/catalog/${existing.data.id}`,
+          { ...body, id: existing.data.id, tag: existing.data.tag },
+          switching,
+        );
+      else await this.http.post('/api/v3/catalog', body, switching);
     } catch (error) {
       throw registryError(`registering union view ${view.path.join('.')}`, this.url, error);
     }
