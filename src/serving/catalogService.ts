@@ -1,3 +1,4 @@
+import { AlreadyExistsError } from '../iceberg/index.ts';
 import { datasetInputSchema, type Dataset } from './datasets.ts';
 import type { DatasetStore } from './datasetStore.ts';
 import { ServingError } from './errors.ts';
@@ -95,11 +96,17 @@ export class CatalogService {
             icebergType: icebergTypeOfFlink(c.type),
           }))
         : await this.describeColumns(candidate);
-      const saved = await this.store.save(
-        candidate,
-        columns,
-        id !== undefined ? input.tag : undefined,
-      );
+      const saved = await this.store
+        .save(candidate, columns, id !== undefined ? input.tag : undefined)
+        .catch(async (error: unknown) => {
+          if (!(error instanceof AlreadyExistsError)) throw error;
+          // The catalog refused the name (a table holds it): serve nothing under it.
+          if (!existing) await this.engine.drop(input.path);
+          throw new CatalogRequestError(
+            409,
+            `${input.path.join('.')} cannot be a dataset: ${error.message}; choose another name`,
+          );
+        });
       if (saved === 'tag-mismatch') {
         if (existing) await this.engine.apply(existing);
         throw new CatalogRequestError(

@@ -36,6 +36,7 @@ test('stack up twice starts nothing the second time; a crash shows in status; do
       'flink-taskmanager',
       'iceberg-catalog',
       'kafka',
+      'postgres',
     ]);
 
     const second = await stackUp(silentProgress, options);
@@ -68,6 +69,7 @@ test('stack up twice starts nothing the second time; a crash shows in status; do
     'flink-jobmanager',
     'flink-taskmanager',
     'flink-sql-gateway',
+    'postgres',
   ] as const) {
     expect(await findMarkedProcesses(serviceMarker(run, name))).toEqual([]);
   }
