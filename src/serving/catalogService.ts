@@ -3,6 +3,7 @@ import { datasetInputSchema, type Dataset } from './datasets.ts';
 import type { DatasetStore } from './datasetStore.ts';
 import { ServingError } from './errors.ts';
 import { icebergType, icebergTypeOfFlink, postgresType } from './pgTypes.ts';
+import type { DriftReport } from './drift.ts';
 import type { UnionViews } from './unionViews.ts';
 
 export class CatalogRequestError extends Error {
@@ -43,8 +44,11 @@ export class CatalogService {
     return this.datasets.get(path.join('.'));
   }
 
-  /** Creates (no `id`) or replaces (`id` given, with the tag last read) a dataset. */
-  async put(body: unknown, id?: string): Promise<Dataset> {
+  /**
+   * Creates (no `id`) or replaces (`id` given, with the tag last read) a dataset; a union view
+   * moving its cutover forward also answers the drift it measured at the switch.
+   */
+  async put(body: unknown, id?: string): Promise<{ dataset: Dataset; drift: DriftReport | null }> {
     return this.serial(async () => {
       const parsed = datasetInputSchema.safeParse(body);
       if (!parsed.success)
@@ -79,8 +83,9 @@ export class CatalogService {
         union: input.union,
         createdAt: existing?.createdAt ?? new Date().toISOString(),
       };
+      let drift: DriftReport | null;
       try {
-        await this.engine.apply(candidate);
+        drift = await this.engine.apply(candidate);
       } catch (error) {
         // A failed apply changed nothing (its switch is one transaction): the previous pair serves.
         // Not caught up yet is a state to wait out, not a bad definition: the caller retries.
@@ -119,7 +124,7 @@ export class CatalogService {
       this.log(
         `catalog: ${existing ? 'replaced' : 'created'} ${saved.path.join('.')} (tag ${saved.tag})`,
       );
-      return saved;
+      return { dataset: saved, drift };
     });
   }
 

@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { CatalogRequestError, type CatalogService } from './catalogService.ts';
 import type { Dataset } from './datasets.ts';
 import { ServingError } from './errors.ts';
+import type { ServingMetrics } from './metrics.ts';
 import { typeName } from './pgTypes.ts';
 import { arrowStream, jsonValue } from './resultValues.ts';
 import type { SqlCredentials, SqlResult, SqlRunner } from './sqlRunner.ts';
@@ -13,6 +14,7 @@ export interface HttpApiOptions {
   controlToken: string;
   /** The reader role: what a control-plane (Bearer) SQL request runs as. */
   reader: SqlCredentials;
+  metrics: ServingMetrics;
   log?: (message: string) => void;
 }
 
@@ -116,6 +118,13 @@ export function createHttpApi(
     const url = new URL(req.url ?? '/', 'http://serving');
     const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
     if (req.method === 'GET' && url.pathname === '/health') return send(res, 200, health());
+    if (req.method === 'GET' && url.pathname === '/metrics') {
+      // Unauthenticated, as Prometheus scrapes: it names datasets and counts, never rows.
+      const text = await options.metrics.registry.metrics();
+      res.writeHead(200, { 'content-type': options.metrics.registry.contentType });
+      res.end(text);
+      return;
+    }
     if (parts[0] !== 'api' || parts[1] !== 'v3')
       return error(res, 404, `no route ${req.method} ${url.pathname}: the API is under /api/v3`);
     const caller = await who(req);
@@ -157,10 +166,14 @@ export function createHttpApi(
           403,
           'datasets are changed only with the control plane token; SQL users are read-only',
         );
-      if (req.method === 'POST' && rest.length === 0)
-        return send(res, 200, datasetJson(await catalog.put(await readJson(req))));
-      if (req.method === 'PUT' && rest.length === 1)
-        return send(res, 200, datasetJson(await catalog.put(await readJson(req), rest[0])));
+      if (req.method === 'POST' && rest.length === 0) {
+        const { dataset, drift } = await catalog.put(await readJson(req));
+        return send(res, 200, { ...datasetJson(dataset), drift });
+      }
+      if (req.method === 'PUT' && rest.length === 1) {
+        const { dataset, drift } = await catalog.put(await readJson(req), rest[0]);
+        return send(res, 200, { ...datasetJson(dataset), drift });
+      }
       if (req.method === 'DELETE' && rest.length === 1) {
         await catalog.remove(rest[0]!);
         res.writeHead(204).end();
@@ -181,15 +194,21 @@ export function createHttpApi(
       };
       jobs.set(job.id, job);
       if (jobs.size > MAX_JOBS) jobs.delete(jobs.keys().next().value!);
+      const started = performance.now();
+      const took = () => (performance.now() - started) / 1000;
       runner.run(caller.credentials, body.sql).then(
-        (result) =>
-          Object.assign(job, { state: 'COMPLETED', result, endedAt: new Date().toISOString() }),
-        (e: unknown) =>
+        (result) => {
+          options.metrics.observeQuery('sql', 'ok', took());
+          Object.assign(job, { state: 'COMPLETED', result, endedAt: new Date().toISOString() });
+        },
+        (e: unknown) => {
+          options.metrics.observeQuery('sql', 'error', took());
           Object.assign(job, {
             state: 'FAILED',
             error: { message: (e as Error).message, sqlState: errorCode(e) ?? 'XX000' },
             endedAt: new Date().toISOString(),
-          }),
+          });
+        },
       );
       return send(res, 200, { id: job.id });
     }
@@ -238,7 +257,12 @@ export function createHttpApi(
       const body = (await readJson(req)) as { sql?: unknown };
       if (typeof body.sql !== 'string')
         return error(res, 400, 'body must be {"sql": "<SELECT ...>"}');
-      const result = await runner.run(caller.credentials, body.sql);
+      const started = performance.now();
+      const result = await runner.run(caller.credentials, body.sql).catch((e: unknown) => {
+        options.metrics.observeQuery('arrow', 'error', (performance.now() - started) / 1000);
+        throw e;
+      });
+      options.metrics.observeQuery('arrow', 'ok', (performance.now() - started) / 1000);
       const bytes = arrowStream(result);
       res.writeHead(200, {
         'content-type': 'application/vnd.apache.arrow.stream',

@@ -4,6 +4,7 @@ import { resolvePorts } from '../stack/ports.ts';
 import { CatalogService } from './catalogService.ts';
 import { DatasetStore } from './datasetStore.ts';
 import { createHttpApi } from './httpApi.ts';
+import { servingMetrics } from './metrics.ts';
 import { SpeedLoader } from './speedLoader.ts';
 import { SqlRunner } from './sqlRunner.ts';
 import { ServingStore, type ReaderRole } from './store.ts';
@@ -72,10 +73,11 @@ export async function startServing(
   const service = new CatalogService(new DatasetStore(catalog), views, log);
   log(`serving: ${await service.refresh()} dataset(s) applied from the catalog`);
   const runner = new SqlRunner(config.pgUrl);
+  const metrics = servingMetrics(store, loader, kafka);
   const http = createHttpApi(
     service,
     runner,
-    { controlToken: config.controlToken, reader: config.reader, log },
+    { controlToken: config.controlToken, reader: config.reader, metrics, log },
     () => ({ ok: true, datasets: service.list().length, loader: loader.stats() }),
   );
   await new Promise<void>((resolve, reject) => {

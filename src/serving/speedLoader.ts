@@ -17,6 +17,8 @@ interface LoadedTable {
   /** partition → next offset to apply (what speed_offsets holds). */
   position: Map<number, bigint>;
   applied: number;
+  /** When the last batch was committed (epoch ms), or null before the first. */
+  lastAppliedAt: number | null;
   stopped: boolean;
 }
 
@@ -141,6 +143,7 @@ export class SpeedLoader {
       consumer,
       position: new Map(stored.rows.map((r) => [r.kafka_partition, BigInt(r.next_offset)])),
       applied: 0,
+      lastAppliedAt: null,
       stopped: false,
     };
     this.tables.set(name, table);
@@ -192,6 +195,7 @@ export class SpeedLoader {
     });
     table.position.set(batch.partition, next);
     table.applied += messages.length;
+    table.lastAppliedAt = Date.now();
     await heartbeat();
   }
 
@@ -283,7 +287,13 @@ export class SpeedLoader {
   /** Rows applied per table, for /health. */
   stats(): {
     leader: boolean;
-    tables: { table: string; topic: string; applied: number; position: Record<number, string> }[];
+    tables: {
+      table: string;
+      topic: string;
+      applied: number;
+      lastAppliedAt: number | null;
+      position: Record<number, string>;
+    }[];
   } {
     return {
       leader: this.isLeader,
@@ -291,6 +301,7 @@ export class SpeedLoader {
         table: t.name,
         topic: t.topic,
         applied: t.applied,
+        lastAppliedAt: t.lastAppliedAt,
         position: Object.fromEntries([...t.position].map(([p, o]) => [p, o.toString()])),
       })),
     };

@@ -79,6 +79,13 @@ export class ServingStore {
       await client.query(`CREATE TABLE IF NOT EXISTS ${s}.batch_tables (
         name text PRIMARY KEY, source_table text NOT NULL, snapshot_id text, row_count bigint NOT NULL,
         loaded_at timestamptz NOT NULL DEFAULT now())`);
+      await client.query(`CREATE TABLE IF NOT EXISTS ${s}.drift (
+        schema_name text NOT NULL, metric text NOT NULL, version text NOT NULL,
+        published_at timestamptz NOT NULL DEFAULT now(), previous_cutover timestamptz NOT NULL,
+        cutover timestamptz NOT NULL, measure text NOT NULL, windows_compared bigint NOT NULL,
+        windows_only_speed bigint NOT NULL, windows_only_batch bigint NOT NULL,
+        windows_differing bigint NOT NULL, max_abs_diff numeric, max_rel_diff double precision,
+        examples jsonb NOT NULL)`);
       const exists = await client.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [
         this.reader.user,
       ]);

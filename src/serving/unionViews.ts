@@ -12,6 +12,14 @@ import {
   type Dataset,
   type UnionSpec,
 } from './datasets.ts';
+import {
+  DRIFT_VIEW,
+  driftViewSql,
+  grainBound,
+  measureDrift,
+  recordDrift,
+  type DriftReport,
+} from './drift.ts';
 import { ServingError } from './errors.ts';
 import { INTERNAL_SCHEMA, reservedSchema } from './internalSchema.ts';
 import { postgresType } from './pgTypes.ts';
@@ -19,6 +27,12 @@ import { SPEED_CHANNEL } from './speedLoader.ts';
 import { errorCode, type ServingStore } from './store.ts';
 
 const internal = quoteIdent(INTERNAL_SCHEMA);
+
+interface AppliedRow {
+  batch_table: string | null;
+  speed_table: string | null;
+  cutover: Date | null;
+}
 
 /** A column of a statement's result, as PostgreSQL describes it. */
 export interface DescribedColumn {
@@ -49,12 +63,21 @@ export class UnionViews {
     if (dataset.union) await this.speedTable(dataset.union);
   }
 
-  async apply(dataset: Dataset): Promise<void> {
+  /**
+   * Serves a dataset; for a union view moving its cutover forward, returns the drift between the
+   * speed rows it replaces and the new batch rows (recorded in the schema's drift view).
+   */
+  async apply(dataset: Dataset): Promise<DriftReport | null> {
     const view = viewName(dataset.path);
     if (reservedSchema(view.schema))
       throw new ServingError(
         'bad-request',
         `schema ${view.schema} is reserved; choose another path`,
+      );
+    if (view.name === DRIFT_VIEW)
+      throw new ServingError(
+        'bad-request',
+        `${DRIFT_VIEW} is the drift view of every schema; choose another name`,
       );
     if (!dataset.union) {
       await this.store.transaction(async (client) => {
@@ -64,21 +87,43 @@ export class UnionViews {
         await this.record(client, dataset, null, null);
         await this.releaseUnused(client, previous);
       });
-      return;
+      return null;
     }
     const union = dataset.union;
     const speed = await this.speedTable(union);
     await this.waitCaughtUp(speed, union.speed.topic);
     const batch = batchTableName(union);
     await loadBatchTable(this.store, this.catalog, this.duck, union, batch);
-    await this.store.transaction(async (client) => {
+    return this.store.transaction(async (client) => {
       await this.lockPath(client, dataset.path);
       const previous = await this.appliedRow(client, dataset.path);
+      const drift = await this.drift(client, dataset, previous, batch);
       await this.replaceView(client, dataset.path, unionViewSql(union, { batch, speed }));
       await this.record(client, dataset, { batch, speed }, union.batch.cutover);
       await this.evict(client, speed, union);
       await this.releaseUnused(client, previous);
+      return drift;
     });
+  }
+
+  /** Drift of the windows between the served cutover and the new one, measured before the switch. */
+  private async drift(
+    client: pg.PoolClient,
+    dataset: Dataset,
+    previous: AppliedRow | undefined,
+    batch: string,
+  ): Promise<DriftReport | null> {
+    const union = dataset.union!;
+    if (!previous?.speed_table || !previous.cutover) return null;
+    if (previous.cutover.getTime() >= Date.parse(union.batch.cutover)) return null;
+    const report = await measureDrift(
+      client,
+      union,
+      { speed: previous.speed_table, batch },
+      previous.cutover,
+    );
+    await recordDrift(client, dataset.path, union.version, report);
+    return report;
   }
 
   async drop(path: string[]): Promise<void> {
@@ -121,12 +166,9 @@ export class UnionViews {
     await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`view:${path.join('.')}`]);
   }
 
-  private async appliedRow(
-    client: pg.PoolClient,
-    path: string[],
-  ): Promise<{ batch_table: string | null; speed_table: string | null } | undefined> {
-    const { rows } = await client.query<{ batch_table: string | null; speed_table: string | null }>(
-      `SELECT batch_table, speed_table FROM ${internal}.datasets WHERE path = $1`,
+  private async appliedRow(client: pg.PoolClient, path: string[]): Promise<AppliedRow | undefined> {
+    const { rows } = await client.query<AppliedRow>(
+      `SELECT batch_table, speed_table, cutover FROM ${internal}.datasets WHERE path = $1`,
       [path.join('.')],
     );
     return rows[0];
@@ -137,6 +179,9 @@ export class UnionViews {
     const reader = pg.escapeIdentifier(this.store.reader.user);
     await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(view.schema)}`);
     await client.query(`GRANT USAGE ON SCHEMA ${quoteIdent(view.schema)} TO ${reader}`);
+    const drift = `${quoteIdent(view.schema)}.${quoteIdent(DRIFT_VIEW)}`;
+    await client.query(`CREATE OR REPLACE VIEW ${drift} AS ${driftViewSql(view.schema)}`);
+    await client.query(`GRANT SELECT ON ${drift} TO ${reader}`);
     await client.query('SAVEPOINT replace_view');
     try {
       await client.query(`CREATE OR REPLACE VIEW ${view.qualified} AS ${sql}`);
@@ -186,10 +231,7 @@ export class UnionViews {
     );
     const lowest = rows[0]?.lowest;
     if (!lowest) return;
-    const grainIsLocal = postgresType(
-      union.columns.find((c) => c.name === union.grainColumn)?.type ?? 'TIMESTAMP',
-    ).startsWith('timestamptz');
-    const bound = grainIsLocal ? '$1::timestamptz' : `($1::timestamptz AT TIME ZONE 'UTC')`;
+    const bound = grainBound(union, '$1');
     await client.query(
       `DELETE FROM ${internal}.${quoteIdent(speed)} WHERE ${quoteIdent(union.grainColumn)} < ${bound}`,
       [lowest.toISOString()],
@@ -203,7 +245,7 @@ export class UnionViews {
   /** Drops the batch and speed tables a dataset read before, once no dataset reads them. */
   private async releaseUnused(
     client: pg.PoolClient,
-    previous: { batch_table: string | null; speed_table: string | null } | undefined,
+    previous: AppliedRow | undefined,
   ): Promise<void> {
     const unused = async (column: 'batch_table' | 'speed_table', name: string | null) =>
       name !== null &&

@@ -428,6 +428,32 @@ describe('serving loads union views into PostgreSQL, and SQL clients read them t
     });
     expect(replaced.status).toBe(200);
     expect(replaced.data.tag).not.toBe(current.tag);
+    // Drift of the windows that moved to the batch side (09:00): the speed row had no batch row.
+    expect(replaced.data.drift).toMatchObject({
+      previousCutover: '2026-11-24T09:00:00.000Z',
+      cutover: '2026-11-24T10:00:00.000Z',
+      windowsCompared: 0,
+      windowsOnlySpeed: 1,
+      windowsOnlyBatch: 0,
+    });
+    expect(replaced.data.drift.measures.map((m: { measure: string }) => m.measure)).toEqual([
+      'revenue',
+      'orders',
+    ]);
+    expect(replaced.data.drift.measures[0].examples).toEqual([
+      { hour: '2026-11-24T09:00:00', product: 'lamp', speed: 45.5, batch: null },
+    ]);
+    const drift = await reader.post('/api/v3/sql', {
+      sql: `SELECT metric, measure, windows_only_speed FROM ${ns}.lambdalake_drift ORDER BY measure`,
+    });
+    for (let i = 0; i < 50; i++) {
+      if ((await reader.get(`/api/v3/job/${drift.data.id}`)).data.jobState !== 'RUNNING') break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect((await reader.get(`/api/v3/job/${drift.data.id}/results`)).data.rows).toEqual([
+      { metric: 'revenue', measure: 'orders', windows_only_speed: 1 },
+      { metric: 'revenue', measure: 'revenue', windows_only_speed: 1 },
+    ]);
     // The batch side is empty: the 09:00 speed row is below the new cutover and no longer served.
     const arrow = await reader.post(
       '/api/v3/query/arrow',
