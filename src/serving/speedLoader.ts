@@ -123,31 +123,46 @@ export class SpeedLoader {
     );
     const wanted = new Map(rows.map((r) => [r.name, r.topic]));
     for (const [name, table] of this.tables) if (!wanted.has(name)) await this.stop(table);
-    for (const [name, topic] of wanted) if (!this.tables.has(name)) await this.consume(name, topic);
+    // Consumers start in the background, all at once: a group join takes seconds under load, and
+    // neither a standby taking over nor a newly registered table waits for the others.
+    for (const [name, topic] of wanted) {
+      if (this.tables.has(name)) continue;
+      const table = this.track(name, topic);
+      void this.consume(table).catch(async (error: unknown) => {
+        this.log(`loader: cannot consume ${topic} into ${name}: ${(error as Error).message}`);
+        await this.stop(table); // the next sync tries again
+      });
+    }
   }
 
-  private async consume(name: string, topic: string): Promise<void> {
-    const stored = await this.store.pool.query<{ kafka_partition: number; next_offset: string }>(
-      `SELECT kafka_partition, next_offset FROM ${internal}.speed_offsets WHERE table_name = $1`,
-      [name],
-    );
-    const consumer = this.kafka.consumer({
-      groupId: `lambdalake-serving-${randomUUID()}`,
-      allowAutoTopicCreation: false,
-      maxWaitTimeInMs: 50,
-      maxBytesPerPartition: 4 * 1024 * 1024,
-    });
+  private track(name: string, topic: string): LoadedTable {
     const table: LoadedTable = {
       name,
       topic,
-      consumer,
-      position: new Map(stored.rows.map((r) => [r.kafka_partition, BigInt(r.next_offset)])),
+      consumer: this.kafka.consumer({
+        groupId: `lambdalake-serving-${randomUUID()}`,
+        allowAutoTopicCreation: false,
+        maxWaitTimeInMs: 50,
+        maxBytesPerPartition: 4 * 1024 * 1024,
+      }),
+      position: new Map(),
       applied: 0,
       lastAppliedAt: null,
       stopped: false,
     };
     this.tables.set(name, table);
+    return table;
+  }
+
+  private async consume(table: LoadedTable): Promise<void> {
+    const stored = await this.store.pool.query<{ kafka_partition: number; next_offset: string }>(
+      `SELECT kafka_partition, next_offset FROM ${internal}.speed_offsets WHERE table_name = $1`,
+      [table.name],
+    );
+    for (const r of stored.rows) table.position.set(r.kafka_partition, BigInt(r.next_offset));
+    const { consumer, topic } = table;
     await consumer.connect();
+    if (table.stopped) return void (await consumer.disconnect());
     await consumer.subscribe({ topic, fromBeginning: true });
     await consumer.run({
       autoCommit: false,
@@ -158,13 +173,13 @@ export class SpeedLoader {
     for (const [partition, offset] of table.position)
       consumer.seek({ topic, partition, offset: offset.toString() });
     this.log(
-      `loader: consuming ${topic} into ${name} from ${JSON.stringify(Object.fromEntries(table.position))}`,
+      `loader: consuming ${topic} into ${table.name} from ${[...table.position].map(([p, o]) => `${p}:${o}`).join(',') || 'the beginning'}`,
     );
   }
 
   private async stop(table: LoadedTable): Promise<void> {
     table.stopped = true;
-    this.tables.delete(table.name);
+    if (this.tables.get(table.name) === table) this.tables.delete(table.name);
     await table.consumer.disconnect().catch(() => undefined);
   }
 
