@@ -4,7 +4,7 @@
 #   k8s.io/kubernetes Go module's api/openapi-spec), PyPI's openapi2jsonschema to turn it into one
 #   JSON schema per kind, and the Flink operator's FlinkDeployment CRD (Maven Central jar).
 # Idempotent: each step is skipped when its output (with a .complete marker) is there.
-# Prints the directory the checks read (the last line), so callers may capture it.
+
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -84,4 +84,4 @@ fi
 ln -sfn "$(basename "$K8S_DIR")" "$ROOT/kubernetes"
 ln -sfn "$(basename "$CRD_DIR")" "$ROOT/flink-operator-crd"
 log "kubeconform $KUBECONFORM_VERSION, Kubernetes v$K8S_VERSION, FlinkDeployment CRD $CRD_VERSION (+ flinkVersion $CRD_ADDS; operator installed: $OPERATOR_VERSION)"
-echo "$ROOT"
+

@@ -1,4 +1,7 @@
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
+import { parse } from 'yaml';
 import type { LambdalakeSettings } from '../settings.ts';
 import VERSIONS from '../versions.json' with { type: 'json' };
 import { kubeconform, kubernetesObjects, partitionBySchema } from './kubeconform.ts';
@@ -38,4 +41,48 @@ describe(`rendered Kubernetes objects validate against Kubernetes v${VERSIONS.ku
     },
     120_000,
   );
+});
+
+test('the schemas are those of the version the program deploys', async () => {
+  const example = parse(
+    await readFile(resolve(import.meta.dirname, '..', 'Pulumi.example.yaml'), 'utf8'),
+  ) as { config: Record<string, string> };
+  expect(example.config['lambdalake:kubernetesVersion']).toBe(VERSIONS.kubernetes);
+  expect(VERSIONS.kubernetesSchemas.startsWith(`${VERSIONS.kubernetes}.`)).toBe(true);
+  expect(example.config['lambdalake:flinkOperatorVersion']).toBe(VERSIONS.flinkOperator);
+});
+
+describe('the validator is not vacuous', () => {
+  test('it refuses an unknown field, a wrong type and a Flink version the CRD does not list', async () => {
+    const container = { name: 'c', image: 'x', imagePullPolicie: 'Always' };
+    const verdict = await kubeconform([
+      {
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: 'typo' },
+        spec: {
+          selector: { matchLabels: { app: 'a' } },
+          template: { metadata: { labels: { app: 'a' } }, spec: { containers: [container] } },
+        },
+      },
+      {
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: { name: 'port' },
+        spec: { ports: [{ port: '80' }] },
+      },
+      {
+        apiVersion: 'flink.apache.org/v1beta1',
+        kind: 'FlinkDeployment',
+        metadata: { name: 'old' },
+        spec: { image: 'flink', flinkVersion: 'v9_9', serviceAccount: 'flink' },
+      },
+    ]);
+    // kubeconform reports in completion order (it validates in parallel).
+    expect(verdict.resources.map((r) => `${r.name}:${r.status}`).sort()).toEqual([
+      'old:statusInvalid',
+      'port:statusInvalid',
+      'typo:statusInvalid',
+    ]);
+  });
 });
