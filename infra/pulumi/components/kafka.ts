@@ -130,6 +130,8 @@ export class KafkaPlatform extends pulumi.ComponentResource {
         brokerNodeGroupInfo: {
           instanceType: args.instanceType,
           clientSubnets: args.privateSubnetIds,
+          // Sized for the example (sources kept 7 days); MSK can grow it in place, not shrink it.
+          storageInfo: { ebsStorageInfo: { volumeSize: 100 } },
           securityGroups: [sg.id],
           connectivityInfo: { publicAccess: { type: 'DISABLED' } },
         },
