@@ -211,6 +211,43 @@ describe('AWS and kubelet rules the program must satisfy', () => {
     }
   });
 
+  test('every name a pod or Service refers to exists in its namespace', () => {
+    const exists = (kind: string, ns: string | undefined, name: string | undefined) =>
+      objects.some(
+        (o) => o.kind === kind && o.metadata.namespace === ns && o.metadata.name === name,
+      );
+    const problems: string[] = [];
+    for (const o of objects) {
+      const ns = o.metadata.namespace;
+      for (const { owner, spec } of podSpecs([o])) {
+        const pod = spec as PodSpec & { serviceAccountName?: string };
+        const account =
+          pod.serviceAccountName ?? (o.spec as { serviceAccount?: string }).serviceAccount;
+        if (account && !exists('ServiceAccount', ns, account))
+          problems.push(`${owner}: no ServiceAccount ${ns}/${account}`);
+        for (const c of [...(pod.initContainers ?? []), ...pod.containers])
+          for (const from of (c as { envFrom?: { secretRef?: { name?: string } }[] }).envFrom ?? [])
+            if (from.secretRef && !exists('Secret', ns, from.secretRef.name))
+              problems.push(`${owner} ${c.name}: no Secret ${ns}/${from.secretRef.name}`);
+      }
+      if (o.kind === 'Service') {
+        const selector = (o.spec as { selector?: Record<string, string> }).selector ?? {};
+        const backed = objects.some(
+          (d) =>
+            d.kind === 'Deployment' &&
+            d.metadata.namespace === ns &&
+            Object.entries(selector).every(
+              ([k, v]) =>
+                (d.spec as { template: { metadata: { labels: Record<string, string> } } }).template
+                  .metadata.labels[k] === v,
+            ),
+        );
+        if (!backed) problems.push(`Service ${ns}/${o.metadata.name}: selects no Deployment`);
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+
   test('the internal load balancer is one the installed controllers create', () => {
     const service = objects.find(
       (o) => o.kind === 'Service' && o.metadata.name === 'lambdalake-serving',

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Registered, unwrapSecrets } from './mockRun.ts';
+import { autonameSuffix, type Registered, unwrapSecrets } from './mockRun.ts';
 
 /** A Kubernetes object as the provider would send it to the API server. */
 export interface KubernetesObject {
@@ -32,7 +32,7 @@ export function kubernetesObjects(resources: Registered[]): KubernetesObject[] {
         kind,
         metadata: {
           ...(inputs.metadata ?? {}),
-          name: inputs.metadata?.name ?? `${r.name}-ab12cd34`,
+          name: inputs.metadata?.name ?? `${r.name}-${autonameSuffix(r.name)}`,
         },
       };
     });

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
 import * as pulumi from '@pulumi/pulumi';
 import type { StackOutputs } from '../program.ts';
@@ -25,6 +26,11 @@ export function unwrapSecrets(value: unknown): unknown {
 }
 
 let registered: Registered[] = [];
+
+/** The suffix the mocks give an auto-named Kubernetes object (stable per resource name). */
+export function autonameSuffix(name: string): string {
+  return createHash('sha256').update(name).digest('hex').slice(0, 8);
+}
 
 /**
  * Installs Pulumi mocks that record every registration; cloud-computed outputs get plausible
@@ -68,6 +74,11 @@ export async function installMocks(): Promise<void> {
           Object.assign(computed, { id: `sg-${args.name}` });
         if (args.type === 'random:index/randomPassword:RandomPassword')
           Object.assign(computed, { result: `mock-password-${args.name}` });
+        // Pulumi auto-names Kubernetes objects without metadata.name (<resource name>-<random>);
+        // the mocks do too, so references by name (secretRef, HPA target) resolve as in a real run.
+        const metadata = args.inputs.metadata as { name?: string } | undefined;
+        if (args.type.startsWith('kubernetes:') && metadata && !metadata.name)
+          computed.metadata = { ...metadata, name: `${args.name}-${autonameSuffix(args.name)}` };
         const id =
           args.type === 'aws:ec2/securityGroup:SecurityGroup'
             ? `sg-${args.name}`
