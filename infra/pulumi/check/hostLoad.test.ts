@@ -78,3 +78,14 @@ test('everything placed in a namespace the program creates waits for that Namesp
   expect(orphans).toEqual([]);
   expect(placed.length).toBeGreaterThan(15);
 });
+
+test('the deploy Job waits for serving (it registers union views there), and the scheduler for it', () => {
+  const urn = (type: string, prefix: string) =>
+    run.registrations.find((r) => r.type === type && r.name.startsWith(prefix))!;
+  const serving = urn('kubernetes:apps/v1:Deployment', 'lambdalake-serving');
+  const job = urn('kubernetes:batch/v1:Job', 'lambdalake-deploy');
+  const scheduler = urn('kubernetes:apps/v1:Deployment', 'lambdalake-scheduler');
+  expect(job.dependencies).toContain(serving.urn);
+  expect(serving.dependencies).not.toContain(job.urn);
+  expect(scheduler.dependencies).toContain(job.urn);
+});

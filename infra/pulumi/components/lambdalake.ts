@@ -175,28 +175,6 @@ export class LambdalakeServices extends pulumi.ComponentResource {
       .update(JSON.stringify(args.tables))
       .digest('hex')
       .slice(0, 10);
-    const jobPod = pod(
-      { app: 'lambdalake-deploy' },
-      { command: cli('deploy'), resources: resources('500m', '512Mi', '1Gi') },
-    );
-    const deployJob = new k8s.batch.v1.Job(
-      `${name}-deploy`,
-      {
-        metadata: {
-          namespace,
-          name: `lambdalake-deploy-${definitionsHash}`,
-          annotations: {
-            'lambdalake.io/tables': args.tables.map((t) => `${t.namespace}.${t.name}`).join(','),
-          },
-        },
-        spec: {
-          backoffLimit: 6,
-          template: { ...jobPod, spec: { ...jobPod.spec, restartPolicy: 'OnFailure' } },
-        },
-      },
-      { ...k, dependsOn: this.tables },
-    );
-
     const servingLabels = { app: 'lambdalake-serving' };
     const serving = new k8s.apps.v1.Deployment(
       `${name}-serving`,
@@ -214,7 +192,8 @@ export class LambdalakeServices extends pulumi.ComponentResource {
           }),
         },
       },
-      { ...k, dependsOn: [deployJob] },
+      // Not after the deploy Job: deploy's first batch cycles register union views with serving.
+      k,
     );
     const service = new k8s.core.v1.Service(
       `${name}-serving`,
@@ -238,6 +217,30 @@ export class LambdalakeServices extends pulumi.ComponentResource {
       },
       k,
     );
+    const jobPod = pod(
+      { app: 'lambdalake-deploy' },
+      { command: cli('deploy'), resources: resources('500m', '512Mi', '1Gi') },
+    );
+    const deployJob = new k8s.batch.v1.Job(
+      `${name}-deploy`,
+      {
+        metadata: {
+          namespace,
+          name: `lambdalake-deploy-${definitionsHash}`,
+          annotations: {
+            'lambdalake.io/tables': args.tables.map((t) => `${t.namespace}.${t.name}`).join(','),
+          },
+        },
+        spec: {
+          backoffLimit: 6,
+          template: { ...jobPod, spec: { ...jobPod.spec, restartPolicy: 'OnFailure' } },
+        },
+      },
+      // After serving is ready: deploy runs the first batch cycles, which register union views
+      // with serving over its HTTP API.
+      { ...k, dependsOn: [...this.tables, serving, service] },
+    );
+
     new k8s.autoscaling.v2.HorizontalPodAutoscaler(
       `${name}-serving`,
       {
