@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import * as pulumi from '@pulumi/pulumi';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { parse } from 'yaml';
 import type { LambdalakeSettings } from '../settings.ts';
@@ -14,6 +15,14 @@ const variants: [string, Partial<LambdalakeSettings>][] = [
   ['msk + lakekeeper (the example stack)', {}],
   ['strimzi', { kafkaMode: 'strimzi' }],
   ['external catalog', { catalogMode: 'external', catalogUrl: 'https://catalog.example/catalog' }],
+  [
+    'existing cluster',
+    {
+      clusterMode: 'existing',
+      kubeconfig: pulumi.secret('apiVersion: v1'),
+      clusterSecurityGroupId: 'sg-existing',
+    },
+  ],
 ];
 
 describe(`rendered Kubernetes objects validate against Kubernetes v${VERSIONS.kubernetesSchemas} and the FlinkDeployment CRD (kubeconform -strict)`, () => {
