@@ -59,7 +59,8 @@ describe('AWS and kubelet rules the program must satisfy', () => {
   beforeAll(async () => {
     ({ resources } = await runProgram());
     objects = kubernetesObjects(resources);
-  });
+    // The program compiles the definitions first: seconds on a loaded CI machine.
+  }, 120_000);
 
   test('MSK: the broker count is a multiple of the client subnets', () => {
     const msk = ofType(resources, 'aws:msk/cluster:Cluster')[0]!.inputs as {
