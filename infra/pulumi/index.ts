@@ -10,6 +10,8 @@ const outputs = await lambdalakeStack({
 });
 
 export const sqlEndpoint = outputs.sqlEndpoint;
+export const httpEndpoint = outputs.httpEndpoint;
+export const imageRepository = outputs.imageRepository;
 export const sqlGatewayUrl = outputs.sqlGatewayUrl;
 export const catalogUrl = outputs.catalogUrl;
 export const warehouseUri = outputs.warehouseUri;

@@ -1,111 +1,12 @@
 import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import * as pulumi from '@pulumi/pulumi';
 import { beforeAll, describe, expect, onTestFinished, test } from 'vitest';
-import type { LambdalakeSettings } from './settings.ts';
+import { installMocks, ofType, type Registered, runProgram } from './check/mockRun.ts';
 
-interface Registered {
-  type: string;
-  name: string;
-  inputs: Record<string, unknown>;
-}
+beforeAll(installMocks);
 
-let registered: Registered[] = [];
-
-// Pulumi mocks: every resource registration is recorded with its inputs; cloud-computed outputs get
-// plausible values so the program's applies (kubeconfig, IRSA trust, bootstrap brokers) run.
-beforeAll(async () => {
-  await pulumi.runtime.setMocks(
-    {
-      newResource(args) {
-        registered.push({
-          type: args.type,
-          name: args.name,
-          inputs: args.inputs as Record<string, unknown>,
-        });
-        const computed: Record<string, unknown> = { arn: `arn:aws:mock:::${args.name}` };
-        if (args.type === 'aws:s3/bucketV2:BucketV2')
-          Object.assign(computed, {
-            bucket: `${args.name}-bkt`,
-            arn: `arn:aws:s3:::${args.name}-bkt`,
-          });
-        if (args.type === 'aws:eks/cluster:Cluster')
-          Object.assign(computed, {
-            name: args.name,
-            endpoint: 'https://eks.mock',
-            certificateAuthority: { data: 'Y2E=' },
-            identities: [{ oidcs: [{ issuer: 'https://oidc.eks.mock/id/ABC' }] }],
-          });
-        if (args.type === 'aws:msk/cluster:Cluster')
-          Object.assign(computed, { bootstrapBrokersSaslIam: 'b-1.mock:9098,b-2.mock:9098' });
-        if (args.type === 'aws:rds/instance:Instance')
-          Object.assign(computed, { endpoint: 'db.mock:5432' });
-        if (args.type === 'random:index/randomPassword:RandomPassword')
-          Object.assign(computed, { result: 'mock-password' });
-        return { id: `${args.name}-id`, state: { ...args.inputs, ...computed } };
-      },
-      call: () => ({}),
-    },
-    'lambdalake',
-    'test',
-    false,
-  );
-});
-
-function settings(overrides: Partial<LambdalakeSettings> = {}): LambdalakeSettings {
-  return {
-    pipelinesDir: resolve(import.meta.dirname, '..', '..'),
-    namespace: 'lambdalake',
-    vpcId: 'vpc-1',
-    privateSubnetIds: ['subnet-a', 'subnet-b'],
-    noncurrentVersionDays: 30,
-    kafkaMode: 'msk',
-    kafkaVersion: '3.8.x',
-    kafkaBrokers: 3,
-    kafkaInstanceType: 'kafka.m7g.large',
-    topicReplication: 3,
-    clusterMode: 'eks',
-    nodeInstanceType: 'm7g.xlarge',
-    nodeCount: 3,
-    flinkVersion: '2.1.3',
-    flinkOperatorVersion: '1.13.0',
-    taskManagers: 2,
-    taskSlots: 8,
-    catalogMode: 'lakekeeper',
-    lakekeeperImage: 'quay.io/lakekeeper/catalog:v0.10.3',
-    dbInstanceClass: 'db.t4g.medium',
-    image: 'ghcr.io/example/lambdalake:test',
-    servingMinReplicas: 2,
-    servingMaxReplicas: 6,
-    servingToken: pulumi.secret('token-value-123'),
-    sqlPassword: pulumi.secret('sql-password-456'),
-    ...overrides,
-  };
-}
-
-function value<T>(output: pulumi.Output<T>): Promise<T> {
-  return new Promise((resolve) => output.apply((v) => resolve(v)));
-}
-
-/** Runs the program and waits until every registration has been made. */
-async function run(overrides: Partial<LambdalakeSettings> = {}) {
-  registered = [];
-  const { lambdalakeStack } = await import('./program.ts');
-  const outputs = await lambdalakeStack(settings(overrides));
-  await value(
-    pulumi.all([
-      outputs.sqlEndpoint,
-      outputs.catalogUrl,
-      outputs.sqlGatewayUrl,
-      outputs.warehouseUri,
-    ]),
-  );
-  await new Promise((r) => setTimeout(r, 50));
-  return { outputs, resources: [...registered] };
-}
-
-const ofType = (resources: Registered[], type: string) => resources.filter((r) => r.type === type);
+const run = runProgram;
 
 describe('the cloud stack from pipelines/', () => {
   test('the warehouse bucket is private, versioned, KMS-encrypted, TLS-only, and expires old versions', async () => {
@@ -160,12 +61,16 @@ describe('the cloud stack from pipelines/', () => {
     const policies = ofType(resources, 'aws:iam/rolePolicy:RolePolicy').map(
       (r) => JSON.parse(r.inputs.policy as string) as { Statement: { Resource: string[] }[] },
     );
-    expect(policies).toHaveLength(1);
+    // The warehouse policy, and MSK IAM access control for the Kafka clients.
+    expect(policies).toHaveLength(2);
     const named = policies[0]!.Statement.flatMap((s) => s.Resource);
     for (const arn of named)
       expect(arn).toMatch(
         /^arn:aws:s3:::warehouse-bucket-bkt(\/\*)?$|^arn:aws:mock:::warehouse-key$/,
       );
+    // The mock MSK ARN has no cluster/<name>/<uuid> form: scoped resources are built from it.
+    for (const arn of policies[1]!.Statement.flatMap((s) => s.Resource))
+      expect(arn).toMatch(/^arn:aws:mock:::kafka-msk/);
     const role = ofType(resources, 'aws:iam/role:Role').find(
       (r) => r.name === 'lambdalake-warehouse-role',
     )!;
@@ -199,8 +104,8 @@ describe('the cloud stack from pipelines/', () => {
       (r) => r.name === 'lambdalake-serving',
     )!.inputs as { metadata: { annotations: Record<string, string> } };
     expect(
-      serving.metadata.annotations['service.beta.kubernetes.io/aws-load-balancer-scheme'],
-    ).toBe('internal');
+      serving.metadata.annotations['service.beta.kubernetes.io/aws-load-balancer-internal'],
+    ).toBe('true');
     const everythingButSecrets = JSON.stringify(
       resources.filter((r) => r.type !== 'kubernetes:core/v1:Secret'),
     );
@@ -215,6 +120,9 @@ describe('the cloud stack from pipelines/', () => {
     expect(stringData.value).toMatchObject({
       LAMBDALAKE_SERVING_TOKEN: 'token-value-123',
       LAMBDALAKE_SQL_PASSWORD: 'sql-password-456',
+      LAMBDALAKE_SERVING_PG_URL: expect.stringMatching(
+        /^postgres:\/\/lambdalake_owner:mock-password-serving-password@serving-db\.mock:5432\/lambdalake\?sslmode=require$/,
+      ),
     });
     expect(ofType(resources, 'kubernetes:autoscaling/v2:HorizontalPodAutoscaler')).toHaveLength(1);
   });
@@ -255,7 +163,7 @@ describe('the cloud stack from pipelines/', () => {
 
   test('Strimzi mode declares the same topics as KafkaTopic resources on the cluster', async () => {
     const { resources } = await run({ kafkaMode: 'strimzi' });
-    const topics = ofType(resources, 'kubernetes:kafka.strimzi.io/v1beta2:KafkaTopic').map(
+    const topics = ofType(resources, 'kubernetes:kafka.strimzi.io/v1:KafkaTopic').map(
       (r) => (r.inputs as { spec: { topicName: string } }).spec.topicName,
     );
     expect(topics).toHaveLength(5);

@@ -1,8 +1,15 @@
 import * as pulumi from '@pulumi/pulumi';
+import PACKAGE from '../../package.json' with { type: 'json' };
+import VERSIONS from './versions.json' with { type: 'json' };
+
+/** The lambdalake image tag: the package version (scripts/build-image.sh tags it so). */
+export const IMAGE_TAG = PACKAGE.version;
 
 /** Everything the program reads from stack config, typed, with the defaults of Pulumi.example.yaml. */
 export interface LambdalakeSettings {
   pipelinesDir: string;
+  /** aws:region: MSK IAM signing and S3 need it inside the pods too. */
+  region: string;
   namespace: string;
   vpcId: string;
   privateSubnetIds: string[];
@@ -13,9 +20,13 @@ export interface LambdalakeSettings {
   kafkaInstanceType: string;
   topicReplication: number;
   clusterMode: 'eks' | 'existing';
+  /** EKS control-plane version; the infra check validates objects against this version's schemas. */
+  kubernetesVersion: string;
   nodeInstanceType: string;
   nodeCount: number;
   kubeconfig?: pulumi.Output<string>;
+  /** With clusterMode existing: the security group of its nodes/pods (admitted by MSK and RDS). */
+  clusterSecurityGroupId?: string;
   flinkVersion: string;
   flinkOperatorVersion: string;
   taskManagers: number;
@@ -23,8 +34,11 @@ export interface LambdalakeSettings {
   catalogMode: 'lakekeeper' | 'external';
   lakekeeperImage: string;
   dbInstanceClass: string;
+  /** Serving's PostgreSQL (RDS): union views for SQL clients. */
+  servingDbInstanceClass: string;
   catalogUrl?: string;
-  image: string;
+  /** Default: <this stack's ECR repository>:<package version>, built by scripts/build-image.sh. */
+  image?: string;
   servingMinReplicas: number;
   servingMaxReplicas: number;
   servingToken: pulumi.Output<string>;
@@ -53,6 +67,7 @@ export function readSettings(config = new pulumi.Config('lambdalake')): Lambdala
   );
   return {
     pipelinesDir: config.get('pipelinesDir') ?? '../..',
+    region: new pulumi.Config('aws').require('region'),
     namespace: config.get('namespace') ?? 'lambdalake',
     vpcId: config.require('vpcId'),
     privateSubnetIds: config.requireObject<string[]>('privateSubnetIds'),
@@ -63,18 +78,22 @@ export function readSettings(config = new pulumi.Config('lambdalake')): Lambdala
     kafkaInstanceType: config.get('kafkaInstanceType') ?? 'kafka.m7g.large',
     topicReplication: config.getNumber('topicReplication') ?? 3,
     clusterMode,
-    nodeInstanceType: config.get('nodeInstanceType') ?? 'm7g.xlarge',
+    kubernetesVersion: config.get('kubernetesVersion') ?? VERSIONS.kubernetes,
+    nodeInstanceType: config.get('nodeInstanceType') ?? 'm7i.xlarge',
     nodeCount: config.getNumber('nodeCount') ?? 3,
     kubeconfig: clusterMode === 'existing' ? config.requireSecret('kubeconfig') : undefined,
+    clusterSecurityGroupId:
+      clusterMode === 'existing' ? config.require('clusterSecurityGroupId') : undefined,
     flinkVersion: config.get('flinkVersion') ?? '2.1.3',
-    flinkOperatorVersion: config.get('flinkOperatorVersion') ?? '1.13.0',
+    flinkOperatorVersion: config.get('flinkOperatorVersion') ?? VERSIONS.flinkOperator,
     taskManagers: config.getNumber('taskManagers') ?? 2,
     taskSlots: config.getNumber('taskSlots') ?? 8,
     catalogMode,
     lakekeeperImage: config.get('lakekeeperImage') ?? 'quay.io/lakekeeper/catalog:v0.10.3',
     dbInstanceClass: config.get('dbInstanceClass') ?? 'db.t4g.medium',
+    servingDbInstanceClass: config.get('servingDbInstanceClass') ?? 'db.r7g.large',
     catalogUrl: catalogMode === 'external' ? config.require('catalogUrl') : undefined,
-    image: config.get('image') ?? 'ghcr.io/example/lambdalake:0.1.0',
+    image: config.get('image'),
     servingMinReplicas: config.getNumber('servingMinReplicas') ?? 2,
     servingMaxReplicas: config.getNumber('servingMaxReplicas') ?? 6,
     servingToken: config.requireSecret('servingToken'),

@@ -1,7 +1,8 @@
-import * as aws from '@pulumi/aws';
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import * as random from '@pulumi/random';
+import { probes, resources, restrictedContainer, restrictedPod } from './podSecurity.ts';
+import { PrivatePostgres } from './postgres.ts';
 
 export interface CatalogArgs {
   mode: 'lakekeeper' | 'external';
@@ -11,90 +12,107 @@ export interface CatalogArgs {
   clientSecurityGroupId?: pulumi.Input<string>;
   dbInstanceClass: string;
   image: string;
+  region: string;
+  /** The warehouse bucket (name only) and the key prefix tables live under. */
+  bucket: pulumi.Input<string>;
+  keyPrefix: string;
+  /** The warehouse name clients pass (`warehouse` catalog property). */
+  warehouse: string;
   k8sProvider: k8s.Provider;
   k8sNamespace: pulumi.Input<string>;
   serviceAccountName: pulumi.Input<string>;
 }
 
+/**
+ * Lakekeeper's image is distroless with root as its user; it needs no root, so it runs as the
+ * distroless `nonroot` user.
+ */
+export const LAKEKEEPER_UID = 65532;
+
+/**
+ * The warehouse Lakekeeper serves: S3 storage profile on the warehouse bucket, credentials from
+ * Lakekeeper's own web identity (IRSA, `aws-system-identity`), no vended STS credentials (Flink
+ * and lambdalake have their own IRSA role on the same bucket).
+ */
+export function lakekeeperWarehouse(args: {
+  warehouse: string;
+  bucket: string;
+  keyPrefix: string;
+  region: string;
+}) {
+  return {
+    'warehouse-name': args.warehouse,
+    'storage-profile': {
+      type: 's3',
+      bucket: args.bucket,
+      'key-prefix': args.keyPrefix,
+      region: args.region,
+      'sts-enabled': false,
+      flavor: 'aws',
+    },
+    'storage-credential': { type: 's3', 'credential-type': 'aws-system-identity' },
+  };
+}
+
 /** The Iceberg REST catalog: Lakekeeper with RDS PostgreSQL (private, encrypted), or an existing one by URL. */
 export class IcebergCatalog extends pulumi.ComponentResource {
+  /** The catalog's REST base URL (clients add `warehouse`). */
   readonly url: pulumi.Output<string>;
+  readonly warehouse: string;
 
   constructor(name: string, args: CatalogArgs, opts?: pulumi.ComponentResourceOptions) {
     super('lambdalake:catalog:IcebergCatalog', name, {}, opts);
+    this.warehouse = args.warehouse;
     if (args.mode === 'external') {
-      this.url = pulumi.output(args.externalUrl!);
+      if (!args.externalUrl) throw new Error('catalogMode external needs lambdalake:catalogUrl');
+      this.url = pulumi.output(args.externalUrl);
       this.registerOutputs({ url: this.url });
       return;
     }
-    const parent = { parent: this };
-    const password = new random.RandomPassword(
-      `${name}-db-password`,
-      { length: 32, special: false },
-      parent,
-    );
-    const sg = new aws.ec2.SecurityGroup(
-      `${name}-db-sg`,
+    const db = new PrivatePostgres(
+      `${name}-pg`,
       {
         vpcId: args.vpcId,
-        description: 'lambdalake catalog database: the cluster only',
-        ingress: args.clientSecurityGroupId
-          ? [
-              {
-                protocol: 'tcp',
-                fromPort: 5432,
-                toPort: 5432,
-                securityGroups: [args.clientSecurityGroupId],
-              },
-            ]
-          : [],
-      },
-      parent,
-    );
-    const subnets = new aws.rds.SubnetGroup(
-      `${name}-db-subnets`,
-      { subnetIds: args.privateSubnetIds },
-      parent,
-    );
-    const db = new aws.rds.Instance(
-      `${name}-db`,
-      {
-        engine: 'postgres',
-        engineVersion: '16',
+        privateSubnetIds: args.privateSubnetIds,
+        clientSecurityGroupId: args.clientSecurityGroupId,
         instanceClass: args.dbInstanceClass,
-        allocatedStorage: 20,
         dbName: 'catalog',
         username: 'lakekeeper',
-        password: password.result,
-        dbSubnetGroupName: subnets.name,
-        vpcSecurityGroupIds: [sg.id],
-        publiclyAccessible: false,
-        storageEncrypted: true,
-        backupRetentionPeriod: 7,
-        deletionProtection: true,
-        skipFinalSnapshot: false,
-        finalSnapshotIdentifier: `${name}-final`,
       },
-      parent,
+      { parent: this },
+    );
+    // Lakekeeper encrypts the secrets it stores (storage credentials) with this key.
+    const encryptionKey = new random.RandomPassword(
+      `${name}-encryption-key`,
+      { length: 48, special: false },
+      { parent: this },
     );
     const k = { parent: this, provider: args.k8sProvider };
-    const ns = { metadata: { name: pulumi.output(args.k8sNamespace) } };
+    const namespace = pulumi.output(args.k8sNamespace);
+    const dbUrl = pulumi.interpolate`postgresql://${db.username}:${db.password}@${db.address}:${db.port}/${db.dbName}?sslmode=require`;
     const secret = new k8s.core.v1.Secret(
       `${name}-db`,
       {
-        metadata: { namespace: ns.metadata.name },
+        metadata: { namespace },
         stringData: {
-          LAKEKEEPER__PG_DATABASE_URL_WRITE: pulumi.interpolate`postgresql://lakekeeper:${password.result}@${db.endpoint}/catalog`,
-          LAKEKEEPER__PG_DATABASE_URL_READ: pulumi.interpolate`postgresql://lakekeeper:${password.result}@${db.endpoint}/catalog`,
+          LAKEKEEPER__PG_DATABASE_URL_WRITE: dbUrl,
+          LAKEKEEPER__PG_DATABASE_URL_READ: dbUrl,
+          LAKEKEEPER__PG_ENCRYPTION_KEY: encryptionKey.result,
         },
       },
       k,
     );
+    const env = [
+      // The aws-system-identity storage credential uses the pod's IRSA role.
+      { name: 'LAKEKEEPER__ENABLE_AWS_SYSTEM_CREDENTIALS', value: 'true' },
+      { name: 'AWS_REGION', value: args.region },
+    ];
+    const envFrom = [{ secretRef: { name: secret.metadata.name } }];
     const labels = { app: 'iceberg-catalog' };
-    new k8s.apps.v1.Deployment(
+    const deployment = new k8s.apps.v1.Deployment(
       `${name}-lakekeeper`,
       {
-        metadata: { namespace: ns.metadata.name, labels },
+        metadata: { name: 'iceberg-catalog', namespace, labels },
         spec: {
           replicas: 2,
           selector: { matchLabels: labels },
@@ -102,12 +120,16 @@ export class IcebergCatalog extends pulumi.ComponentResource {
             metadata: { labels },
             spec: {
               serviceAccountName: args.serviceAccountName,
+              securityContext: restrictedPod(LAKEKEEPER_UID),
               initContainers: [
                 {
                   name: 'migrate',
                   image: args.image,
                   args: ['migrate'],
-                  envFrom: [{ secretRef: { name: secret.metadata.name } }],
+                  env,
+                  envFrom,
+                  securityContext: restrictedContainer(LAKEKEEPER_UID),
+                  resources: resources('100m', '128Mi', '256Mi'),
                 },
               ],
               containers: [
@@ -115,9 +137,12 @@ export class IcebergCatalog extends pulumi.ComponentResource {
                   name: 'lakekeeper',
                   image: args.image,
                   args: ['serve'],
-                  ports: [{ containerPort: 8181 }],
-                  envFrom: [{ secretRef: { name: secret.metadata.name } }],
-                  securityContext: { runAsNonRoot: true, allowPrivilegeEscalation: false },
+                  ports: [{ name: 'http', containerPort: 8181 }],
+                  env,
+                  envFrom,
+                  securityContext: restrictedContainer(LAKEKEEPER_UID),
+                  resources: resources('250m', '256Mi', '512Mi'),
+                  ...probes({ httpGet: { path: '/health', port: 8181 } }, 15),
                 },
               ],
             },
@@ -129,12 +154,55 @@ export class IcebergCatalog extends pulumi.ComponentResource {
     const svc = new k8s.core.v1.Service(
       `${name}-svc`,
       {
-        metadata: { namespace: ns.metadata.name, name: 'iceberg-catalog' },
-        spec: { type: 'ClusterIP', selector: labels, ports: [{ port: 8181 }] },
+        metadata: { namespace, name: 'iceberg-catalog' },
+        spec: { type: 'ClusterIP', selector: labels, ports: [{ name: 'http', port: 8181 }] },
       },
       k,
     );
-    this.url = pulumi.interpolate`http://${svc.metadata.name}.${ns.metadata.name}.svc:8181/catalog`;
+    const base = pulumi.interpolate`http://${svc.metadata.name}.${namespace}.svc:8181`;
+    this.url = pulumi.interpolate`${base}/catalog`;
+    // Lakekeeper serves nothing until bootstrapped, and a table needs a warehouse. Both calls
+    // are idempotent here: 409 (already bootstrapped / warehouse exists) counts as done.
+    const warehouseBody = pulumi.output(args.bucket).apply((bucket) =>
+      JSON.stringify(
+        lakekeeperWarehouse({
+          warehouse: args.warehouse,
+          bucket,
+          keyPrefix: args.keyPrefix,
+          region: args.region,
+        }),
+      ),
+    );
+    const script = pulumi.interpolate`set -eu
+post() { code=$(curl -sS -o /tmp/out -w '%{http_code}' -X POST -H 'Content-Type: application/json' -d "$2" "${base}$1"); cat /tmp/out; echo; case "$code" in 2*|409) ;; *) echo "POST $1: HTTP $code" >&2; exit 1;; esac; }
+post /management/v1/bootstrap '{"accept-terms-of-use": true}'
+post /management/v1/warehouse '${warehouseBody}'
+`;
+    new k8s.batch.v1.Job(
+      `${name}-bootstrap`,
+      {
+        metadata: { namespace, name: 'iceberg-catalog-bootstrap' },
+        spec: {
+          backoffLimit: 10,
+          template: {
+            spec: {
+              restartPolicy: 'OnFailure',
+              securityContext: restrictedPod(100),
+              containers: [
+                {
+                  name: 'bootstrap',
+                  image: 'curlimages/curl:8.11.1',
+                  command: ['sh', '-c', script],
+                  securityContext: restrictedContainer(100, { readOnlyRoot: false }),
+                  resources: resources('50m', '32Mi', '64Mi'),
+                },
+              ],
+            },
+          },
+        },
+      },
+      { ...k, dependsOn: [deployment, svc] },
+    );
     this.registerOutputs({ url: this.url });
   }
 }

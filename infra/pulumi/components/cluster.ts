@@ -6,15 +6,29 @@ export interface ClusterArgs {
   mode: 'eks' | 'existing';
   vpcId: string;
   privateSubnetIds: string[];
+  /** EKS version ("1.34"): pinned, so the infra check validates against the same API. */
+  kubernetesVersion: string;
   nodeInstanceType: string;
   nodeCount: number;
   /** With mode 'existing'. */
   kubeconfig?: pulumi.Output<string>;
+  /** With mode 'existing': the security group its nodes and pods use (reaches MSK and RDS). */
+  existingSecurityGroupId?: string;
+}
+
+/** Graviton instance families (m7g, c8g, r7gd…) need the ARM AMI and arm64 images. */
+export function isArmInstanceType(instanceType: string): boolean {
+  return /^[a-z]+\d+g[a-z]*\./.test(instanceType);
 }
 
 /** The Kubernetes cluster: a private EKS cluster with an OIDC provider for IRSA, or an existing one. */
 export class Cluster extends pulumi.ComponentResource {
   readonly provider: k8s.Provider;
+  /**
+   * The EKS cluster security group: EKS attaches it to the control plane and to every managed
+   * node (so to every pod without security groups for pods). MSK and RDS admit this group; a
+   * group passed in vpcConfig.securityGroupIds would sit on the control-plane ENIs only.
+   */
   readonly securityGroupId: pulumi.Output<string> | undefined;
   /** For IAM roles for service accounts; undefined for an existing cluster (bring your own roles). */
   readonly oidc?: { arn: pulumi.Output<string>; issuer: pulumi.Output<string> };
@@ -24,6 +38,9 @@ export class Cluster extends pulumi.ComponentResource {
     const parent = { parent: this };
     if (args.mode === 'existing') {
       this.provider = new k8s.Provider(`${name}-k8s`, { kubeconfig: args.kubeconfig }, parent);
+      this.securityGroupId = args.existingSecurityGroupId
+        ? pulumi.output(args.existingSecurityGroupId)
+        : undefined;
       this.registerOutputs({});
       return;
     }
@@ -37,64 +54,78 @@ export class Cluster extends pulumi.ComponentResource {
       { assumeRolePolicy: assume('eks.amazonaws.com') },
       parent,
     );
-    new aws.iam.RolePolicyAttachment(
+    const clusterPolicy = new aws.iam.RolePolicyAttachment(
       `${name}-cluster-policy`,
       { role: clusterRole.name, policyArn: 'arn:aws:iam::aws:policy/AmazonEKSClusterPolicy' },
-      parent,
-    );
-    const sg = new aws.ec2.SecurityGroup(
-      `${name}-sg`,
-      {
-        vpcId: args.vpcId,
-        description: 'lambdalake cluster',
-        egress: [{ protocol: '-1', fromPort: 0, toPort: 0, cidrBlocks: ['0.0.0.0/0'] }],
-      },
       parent,
     );
     const cluster = new aws.eks.Cluster(
       `${name}-eks`,
       {
         roleArn: clusterRole.arn,
+        version: args.kubernetesVersion,
         vpcConfig: {
           subnetIds: args.privateSubnetIds,
-          securityGroupIds: [sg.id],
+          // Private only: `pulumi up` runs from inside the VPC (see the README).
           endpointPrivateAccess: true,
           endpointPublicAccess: false,
         },
-        accessConfig: { authenticationMode: 'API' },
+        // The identity that runs `pulumi up` becomes cluster admin, so the Kubernetes provider
+        // below can create objects right after the cluster exists.
+        accessConfig: { authenticationMode: 'API', bootstrapClusterCreatorAdminPermissions: true },
       },
-      parent,
+      { ...parent, dependsOn: [clusterPolicy] },
+    );
+    // Internal load balancers go to subnets tagged for them (cloud-provider-aws's discovery).
+    args.privateSubnetIds.forEach(
+      (subnetId, i) =>
+        new aws.ec2.Tag(
+          `${name}-internal-elb-${i}`,
+          { resourceId: subnetId, key: 'kubernetes.io/role/internal-elb', value: '1' },
+          parent,
+        ),
     );
     const nodeRole = new aws.iam.Role(
       `${name}-node-role`,
       { assumeRolePolicy: assume('ec2.amazonaws.com') },
       parent,
     );
-    for (const policy of [
+    const nodePolicies = [
       'AmazonEKSWorkerNodePolicy',
       'AmazonEKS_CNI_Policy',
       'AmazonEC2ContainerRegistryReadOnly',
-    ])
-      new aws.iam.RolePolicyAttachment(
-        `${name}-node-${policy}`,
-        { role: nodeRole.name, policyArn: `arn:aws:iam::aws:policy/${policy}` },
-        parent,
-      );
-    new aws.eks.NodeGroup(
+    ].map(
+      (policy) =>
+        new aws.iam.RolePolicyAttachment(
+          `${name}-node-${policy}`,
+          { role: nodeRole.name, policyArn: `arn:aws:iam::aws:policy/${policy}` },
+          parent,
+        ),
+    );
+    const nodes = new aws.eks.NodeGroup(
       `${name}-nodes`,
       {
         clusterName: cluster.name,
         nodeRoleArn: nodeRole.arn,
         subnetIds: args.privateSubnetIds,
         instanceTypes: [args.nodeInstanceType],
-        amiType: 'AL2023_ARM_64_STANDARD',
+        amiType: isArmInstanceType(args.nodeInstanceType)
+          ? 'AL2023_ARM_64_STANDARD'
+          : 'AL2023_x86_64_STANDARD',
         scalingConfig: {
           desiredSize: args.nodeCount,
           minSize: args.nodeCount,
           maxSize: args.nodeCount * 2,
         },
       },
-      parent,
+      // Nodes without their policies never join the cluster.
+      { ...parent, dependsOn: nodePolicies },
+    );
+    // The HPA scales on CPU utilisation, which only metrics-server reports.
+    new aws.eks.Addon(
+      `${name}-metrics-server`,
+      { clusterName: cluster.name, addonName: 'metrics-server' },
+      { ...parent, dependsOn: [nodes] },
     );
     const issuer = cluster.identities.apply((ids) => ids[0]?.oidcs?.[0]?.issuer ?? '');
     const oidc = new aws.iam.OpenIdConnectProvider(
@@ -103,7 +134,7 @@ export class Cluster extends pulumi.ComponentResource {
       parent,
     );
     this.oidc = { arn: oidc.arn, issuer };
-    this.securityGroupId = sg.id;
+    this.securityGroupId = cluster.vpcConfig.clusterSecurityGroupId;
     const kubeconfig = pulumi.jsonStringify({
       apiVersion: 'v1',
       kind: 'Config',
@@ -131,7 +162,12 @@ export class Cluster extends pulumi.ComponentResource {
         },
       ],
     });
-    this.provider = new k8s.Provider(`${name}-k8s`, { kubeconfig }, parent);
+    // Workloads and Helm releases wait for readiness: they need the nodes first.
+    this.provider = new k8s.Provider(
+      `${name}-k8s`,
+      { kubeconfig },
+      { ...parent, dependsOn: [nodes] },
+    );
     this.registerOutputs({ endpoint: cluster.endpoint });
   }
 }

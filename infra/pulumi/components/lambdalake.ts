@@ -2,6 +2,8 @@ import { createHash } from 'node:crypto';
 import * as aws from '@pulumi/aws';
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
+import { kafkaSecurityEnv, type KafkaSecurity } from '../../../src/settings/kafkaSecurity.ts';
+import { probes, resources, restrictedContainer, restrictedPod } from './podSecurity.ts';
 
 export interface TableDeclaration {
   namespace: string;
@@ -12,14 +14,21 @@ export interface TableDeclaration {
 
 export interface LambdalakeArgs {
   k8sProvider: k8s.Provider;
-  image: string;
+  image: pulumi.Input<string>;
   namespace: string;
   servingMinReplicas: number;
   servingMaxReplicas: number;
   servingToken: pulumi.Input<string>;
+  /** Serving's PostgreSQL: the owner's URL (secret) and where SQL clients connect. */
+  servingPgUrl: pulumi.Input<string>;
+  servingPgAddress: pulumi.Input<string>;
+  /** The read-only role SQL clients and BI tools use; serving creates it. */
+  sqlUser: string;
   sqlPassword: pulumi.Input<string>;
   kafkaBootstrap: pulumi.Input<string>;
+  kafkaSecurity: KafkaSecurity;
   catalogUrl: pulumi.Input<string>;
+  warehouse: string;
   sqlGatewayUrl: pulumi.Input<string>;
   flinkRestUrl: pulumi.Input<string>;
   /** The service account the scheduler, serving and deploy job run as (its IAM role reaches the warehouse). */
@@ -42,12 +51,12 @@ export class IcebergTable extends pulumi.ComponentResource {
   }
 }
 
-/** The IAM role for service accounts: web identity from the cluster's OIDC provider, the warehouse only. */
+/** The IAM role for service accounts: web identity from the cluster's OIDC provider; the warehouse (and MSK) only. */
 export function warehouseRole(
   name: string,
   oidc: { arn: pulumi.Output<string>; issuer: pulumi.Output<string> },
   serviceAccounts: string[],
-  policy: pulumi.Output<string>,
+  policies: pulumi.Output<string>[],
   opts?: pulumi.CustomResourceOptions,
 ): aws.iam.Role {
   const role = new aws.iam.Role(
@@ -76,25 +85,42 @@ export function warehouseRole(
     },
     opts,
   );
-  new aws.iam.RolePolicy(`${name}-warehouse-policy`, { role: role.id, policy }, opts);
+  policies.forEach(
+    (policy, i) =>
+      new aws.iam.RolePolicy(
+        i === 0 ? `${name}-warehouse-policy` : `${name}-policy-${i}`,
+        { role: role.id, policy },
+        opts,
+      ),
+  );
   return role;
 }
 
+/** The user the lambdalake image runs as (Dockerfile `USER`); pods name it for runAsNonRoot. */
+export const LAMBDALAKE_IMAGE_UID = 10001;
+
+/** Serving's HTTP API port (Dremio-style), inside the pod and on the internal load balancer. */
+export const SERVING_HTTP_PORT = 18090;
+
 /** lambdalake's own workloads: serving (Deployment, internal Service, autoscaling), scheduler, deploy Job. */
 export class LambdalakeServices extends pulumi.ComponentResource {
+  /** Where SQL clients connect: serving's PostgreSQL (RDS), as the read-only role. */
   readonly sqlEndpoint: pulumi.Output<string>;
+  readonly httpEndpoint: pulumi.Output<string>;
   readonly tables: IcebergTable[];
 
   constructor(name: string, args: LambdalakeArgs, opts?: pulumi.ComponentResourceOptions) {
     super('lambdalake:app:LambdalakeServices', name, {}, opts);
     const k = { parent: this, provider: args.k8sProvider };
+    const namespace = pulumi.output(args.k8sNamespace);
     const secret = new k8s.core.v1.Secret(
       `${name}-secrets`,
       {
-        metadata: { namespace: args.k8sNamespace },
+        metadata: { namespace },
         stringData: {
           LAMBDALAKE_SERVING_TOKEN: args.servingToken,
           LAMBDALAKE_SQL_PASSWORD: args.sqlPassword,
+          LAMBDALAKE_SERVING_PG_URL: args.servingPgUrl,
         },
       },
       k,
@@ -102,40 +128,44 @@ export class LambdalakeServices extends pulumi.ComponentResource {
     const env = [
       { name: 'LAMBDALAKE_NAMESPACE', value: args.namespace },
       { name: 'LAMBDALAKE_KAFKA_BROKERS', value: args.kafkaBootstrap },
+      ...Object.entries(kafkaSecurityEnv(args.kafkaSecurity)).map(([n, value]) => ({
+        name: n,
+        value,
+      })),
       { name: 'LAMBDALAKE_ICEBERG_URL', value: args.catalogUrl },
+      { name: 'LAMBDALAKE_ICEBERG_WAREHOUSE', value: args.warehouse },
       { name: 'LAMBDALAKE_SQL_GATEWAY_URL', value: args.sqlGatewayUrl },
       { name: 'LAMBDALAKE_FLINK_URL', value: args.flinkRestUrl },
-      { name: 'LAMBDALAKE_SERVING_URL', value: 'http://lambdalake-serving:18090' },
+      { name: 'LAMBDALAKE_SERVING_URL', value: `http://lambdalake-serving:${SERVING_HTTP_PORT}` },
+      { name: 'LAMBDALAKE_SQL_USER', value: args.sqlUser },
+      { name: 'LAMBDALAKE_HTTP_PORT', value: String(SERVING_HTTP_PORT) },
+      // All interfaces in the cluster: the load balancer and the scheduler reach serving by the
+      // pod IP; the local default (127.0.0.1) would refuse them.
+      { name: 'LAMBDALAKE_SERVING_BIND', value: '0.0.0.0' },
+      // The root filesystem is read-only; tools that want a home (npm, DuckDB) get /tmp.
+      { name: 'HOME', value: '/tmp' },
     ];
     const envFrom = [{ secretRef: { name: secret.metadata.name } }];
-    const hardened = {
-      runAsNonRoot: true,
-      allowPrivilegeEscalation: false,
-      readOnlyRootFilesystem: true,
-    };
-    const pod = (
-      labels: Record<string, string>,
-      command: string[],
-      ports: { containerPort: number }[] = [],
-    ) => ({
+    const pod = (labels: Record<string, string>, container: Record<string, unknown>) => ({
       metadata: { labels },
       spec: {
         serviceAccountName: args.serviceAccountName,
+        securityContext: restrictedPod(LAMBDALAKE_IMAGE_UID),
         containers: [
           {
             name: labels.app!,
             image: args.image,
-            command,
             env,
             envFrom,
-            ports,
-            securityContext: hardened,
+            securityContext: restrictedContainer(LAMBDALAKE_IMAGE_UID),
             volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
+            ...container,
           },
         ],
         volumes: [{ name: 'tmp', emptyDir: {} }],
       },
     });
+    const cli = (...command: string[]) => ['node', 'bin/lambdalake.mjs', ...command];
 
     this.tables = args.tables.map(
       (t) => new IcebergTable(`${name}-table-${t.namespace}.${t.name}`, t, { parent: this }),
@@ -145,12 +175,57 @@ export class LambdalakeServices extends pulumi.ComponentResource {
       .update(JSON.stringify(args.tables))
       .digest('hex')
       .slice(0, 10);
-    const jobPod = pod({ app: 'lambdalake-deploy' }, ['npx', 'lambdalake', 'deploy']);
+    const servingLabels = { app: 'lambdalake-serving' };
+    const serving = new k8s.apps.v1.Deployment(
+      `${name}-serving`,
+      {
+        metadata: { name: 'lambdalake-serving', namespace, labels: servingLabels },
+        spec: {
+          replicas: args.servingMinReplicas,
+          selector: { matchLabels: servingLabels },
+          template: pod(servingLabels, {
+            command: cli('serve'),
+            ports: [{ name: 'http', containerPort: SERVING_HTTP_PORT }],
+            // Requests are what the HPA's utilisation is measured against.
+            resources: resources('500m', '1Gi', '2Gi'),
+            ...probes({ httpGet: { path: '/health', port: SERVING_HTTP_PORT } }, 20),
+          }),
+        },
+      },
+      // Not after the deploy Job: deploy's first batch cycles register union views with serving.
+      k,
+    );
+    const service = new k8s.core.v1.Service(
+      `${name}-serving`,
+      {
+        metadata: {
+          namespace,
+          name: 'lambdalake-serving',
+          // Private NLB inside the VPC, by the cloud provider's own controller (no AWS Load
+          // Balancer Controller needed): `aws-load-balancer-scheme` is read only by that
+          // controller; `aws-load-balancer-internal` is what cloud-provider-aws reads.
+          annotations: {
+            'service.beta.kubernetes.io/aws-load-balancer-internal': 'true',
+            'service.beta.kubernetes.io/aws-load-balancer-type': 'nlb',
+          },
+        },
+        spec: {
+          type: 'LoadBalancer',
+          selector: servingLabels,
+          ports: [{ name: 'http', port: SERVING_HTTP_PORT, targetPort: SERVING_HTTP_PORT }],
+        },
+      },
+      k,
+    );
+    const jobPod = pod(
+      { app: 'lambdalake-deploy' },
+      { command: cli('deploy'), resources: resources('500m', '512Mi', '1Gi') },
+    );
     const deployJob = new k8s.batch.v1.Job(
       `${name}-deploy`,
       {
         metadata: {
-          namespace: args.k8sNamespace,
+          namespace,
           name: `lambdalake-deploy-${definitionsHash}`,
           annotations: {
             'lambdalake.io/tables': args.tables.map((t) => `${t.namespace}.${t.name}`).join(','),
@@ -161,53 +236,15 @@ export class LambdalakeServices extends pulumi.ComponentResource {
           template: { ...jobPod, spec: { ...jobPod.spec, restartPolicy: 'OnFailure' } },
         },
       },
-      { ...k, dependsOn: this.tables },
+      // After serving is ready: deploy runs the first batch cycles, which register union views
+      // with serving over its HTTP API.
+      { ...k, dependsOn: [...this.tables, serving, service] },
     );
 
-    const servingLabels = { app: 'lambdalake-serving' };
-    const serving = new k8s.apps.v1.Deployment(
-      `${name}-serving`,
-      {
-        metadata: { namespace: args.k8sNamespace, labels: servingLabels },
-        spec: {
-          replicas: args.servingMinReplicas,
-          selector: { matchLabels: servingLabels },
-          template: pod(
-            servingLabels,
-            ['node', '--import', 'tsx', 'src/serving/main.ts'],
-            [{ containerPort: 15432 }, { containerPort: 18090 }],
-          ),
-        },
-      },
-      { ...k, dependsOn: [deployJob] },
-    );
-    const service = new k8s.core.v1.Service(
-      `${name}-serving`,
-      {
-        metadata: {
-          namespace: args.k8sNamespace,
-          name: 'lambdalake-serving',
-          // Private: an internal load balancer inside the VPC, never internet-facing.
-          annotations: {
-            'service.beta.kubernetes.io/aws-load-balancer-scheme': 'internal',
-            'service.beta.kubernetes.io/aws-load-balancer-type': 'nlb',
-          },
-        },
-        spec: {
-          type: 'LoadBalancer',
-          selector: servingLabels,
-          ports: [
-            { name: 'postgres', port: 5432, targetPort: 15432 },
-            { name: 'http', port: 18090, targetPort: 18090 },
-          ],
-        },
-      },
-      k,
-    );
     new k8s.autoscaling.v2.HorizontalPodAutoscaler(
       `${name}-serving`,
       {
-        metadata: { namespace: args.k8sNamespace },
+        metadata: { namespace, name: 'lambdalake-serving' },
         spec: {
           scaleTargetRef: {
             apiVersion: 'apps/v1',
@@ -231,20 +268,27 @@ export class LambdalakeServices extends pulumi.ComponentResource {
       `${name}-scheduler`,
       // One scheduler: batch cycles are guarded by the publish commit anyway, but two would duplicate work.
       {
-        metadata: { namespace: args.k8sNamespace, labels: schedulerLabels },
+        metadata: { name: 'lambdalake-scheduler', namespace, labels: schedulerLabels },
         spec: {
           replicas: 1,
           strategy: { type: 'Recreate' },
           selector: { matchLabels: schedulerLabels },
-          template: pod(schedulerLabels, ['npx', 'lambdalake', 'run']),
+          template: pod(schedulerLabels, {
+            command: cli('run'),
+            resources: resources('250m', '512Mi', '1Gi'),
+            // The scheduler serves nothing; `status` proves it can reach the catalog, Kafka and
+            // Flink with its credentials, which is what it needs to work.
+            ...probes({ exec: { command: cli('status', '--json') } }, 60, 60),
+          }),
         },
       },
       { ...k, dependsOn: [deployJob] },
     );
-    this.sqlEndpoint = service.status.loadBalancer.ingress.apply(
+    this.sqlEndpoint = pulumi.interpolate`postgres://${args.sqlUser}@${args.servingPgAddress}:5432/lambdalake?sslmode=require`;
+    this.httpEndpoint = service.status.loadBalancer.ingress.apply(
       (ingress) =>
-        `postgres://${ingress?.[0]?.hostname ?? ingress?.[0]?.ip ?? 'pending'}:5432/lambdalake`,
+        `http://${ingress?.[0]?.hostname ?? ingress?.[0]?.ip ?? 'pending'}:${SERVING_HTTP_PORT}`,
     );
-    this.registerOutputs({ sqlEndpoint: this.sqlEndpoint });
+    this.registerOutputs({ sqlEndpoint: this.sqlEndpoint, httpEndpoint: this.httpEndpoint });
   }
 }
