@@ -21,7 +21,8 @@ export const DEFAULT_PORTS: StackPorts = {
   servingHttp: 18090,
 };
 
-const ENV_NAMES: Record<keyof StackPorts, string> = {
+/** The variable that sets each port alone. */
+export const PORT_ENV_NAMES: Record<keyof StackPorts, string> = {
   kafka: 'LAMBDALAKE_KAFKA_PORT',
   kafkaController: 'LAMBDALAKE_KAFKA_CONTROLLER_PORT',
   flinkRest: 'LAMBDALAKE_FLINK_REST_PORT',
@@ -40,9 +41,9 @@ export function resolvePorts(env: NodeJS.ProcessEnv = process.env): StackPorts {
   const offset = parsePort('LAMBDALAKE_PORT_OFFSET', env.LAMBDALAKE_PORT_OFFSET ?? '0', true);
   const ports = { ...DEFAULT_PORTS };
   for (const key of Object.keys(ports) as (keyof StackPorts)[]) {
-    const raw = env[ENV_NAMES[key]];
+    const raw = env[PORT_ENV_NAMES[key]];
     ports[key] =
-      raw === undefined ? DEFAULT_PORTS[key] + offset : parsePort(ENV_NAMES[key], raw, false);
+      raw === undefined ? DEFAULT_PORTS[key] + offset : parsePort(PORT_ENV_NAMES[key], raw, false);
   }
   return ports;
 }

@@ -6,6 +6,7 @@ import { artifactPaths, resolveArtifacts } from './artifacts/resolveArtifacts.ts
 import type { StackEndpoints } from './endpoints.ts';
 import { lastLines, ServiceStartError, StackError } from './errors.ts';
 import { resolveLayout } from './layout.ts';
+import { listenAddressesOf } from './listeningSockets.ts';
 import { resolvePorts } from './ports.ts';
 import {
   isOurProcess,
@@ -22,7 +23,11 @@ import {
   flinkTaskManagerService,
 } from './services/flink.ts';
 import { checkpointsPath } from './services/flinkConfig.ts';
-import { icebergCatalogService, warehousePath } from './services/icebergCatalog.ts';
+import {
+  icebergCatalogService,
+  icebergCatalogUrl,
+  warehousePath,
+} from './services/icebergCatalog.ts';
 import { kafkaService } from './services/kafka.ts';
 import { servingService } from './services/serving.ts';
 import {
@@ -30,7 +35,7 @@ import {
   type ServiceDefinition,
   type ServiceName,
 } from './services/serviceDefinition.ts';
-import { DEFAULT_HEAPS, type StackContext } from './stackContext.ts';
+import { DEFAULT_BIND_HOST, DEFAULT_HEAPS, type StackContext } from './stackContext.ts';
 import { readStackState, writeStackState, type StackState } from './stateFile.ts';
 import { readFile } from 'node:fs/promises';
 
@@ -53,6 +58,8 @@ export function stackContext(options: StackOptions = {}): StackContext {
     heaps: DEFAULT_HEAPS,
     taskSlots: Number(env.LAMBDALAKE_TASK_SLOTS ?? 16),
     java: env.JAVA_HOME ? join(env.JAVA_HOME, 'bin', 'java') : 'java',
+    javac: env.JAVA_HOME ? join(env.JAVA_HOME, 'bin', 'javac') : 'javac',
+    bindHost: DEFAULT_BIND_HOST,
     node: process.execPath,
     repoRoot: REPO_ROOT,
   };
@@ -74,7 +81,7 @@ export function stackEndpointsOf(ctx: StackContext): StackEndpoints {
     kafkaBrokers: [`127.0.0.1:${ctx.ports.kafka}`],
     flinkRestUrl: `http://127.0.0.1:${ctx.ports.flinkRest}`,
     sqlGatewayUrl: `http://127.0.0.1:${ctx.ports.sqlGateway}`,
-    icebergCatalogUrl: `http://127.0.0.1:${ctx.ports.icebergCatalog}`,
+    icebergCatalogUrl: icebergCatalogUrl(ctx),
     warehouseUri: pathToFileURL(warehousePath(ctx)).href,
     warehousePath: warehousePath(ctx),
     checkpointsUri: pathToFileURL(checkpointsPath(ctx)).href,
@@ -84,8 +91,14 @@ export function stackEndpointsOf(ctx: StackContext): StackEndpoints {
 export interface ServiceStatus {
   name: ServiceName;
   url: string;
+  /** The address and main port the service is configured to listen on. */
   host: string;
   port: number;
+  /**
+   * Where its process actually listens, as `host:port` read from the kernel (/proc/net/tcp{,6});
+   * a JVM also opens ports of its own (Flink's RPC, blob server, ...). Empty unless running.
+   */
+  listening: string[];
   pid: number | null;
   /** running: our process is alive; crashed: we started it and it is gone; stopped: never started. */
   state: 'running' | 'crashed' | 'stopped';
@@ -110,6 +123,7 @@ async function serviceStatus(
 ): Promise<ServiceStatus> {
   const started = state[service.name];
   const alive = started ? await isOurProcess(started.pid, started.marker) : false;
+  const pid = alive && started ? started.pid : null;
   const health = alive
     ? await service.health()
     : { healthy: false, detail: started ? 'process exited' : 'not started' };
@@ -118,11 +132,12 @@ async function serviceStatus(
     url: service.url,
     host: service.host,
     port: service.port,
-    pid: alive && started ? started.pid : null,
+    listening: pid === null ? [] : await listenAddressesOf(pid),
+    pid,
     state: alive ? 'running' : started ? 'crashed' : 'stopped',
     healthy: health.healthy,
     detail: health.detail,
-    rssMiB: alive && started ? ((await residentMemoryMiB(started.pid)) ?? null) : null,
+    rssMiB: pid === null ? null : ((await residentMemoryMiB(pid)) ?? null),
     logFile: started?.logFile ?? logFileOf(ctx, service.name),
   };
 }
@@ -224,6 +239,7 @@ async function assertPortFree(service: ServiceDefinition): Promise<void> {
   const health = await service.health();
   if (service.name !== 'flink-taskmanager' && health.healthy) {
     throw new StackError(
+      'port_in_use',
       `port ${service.port} already answers as ${service.name} but not as a process this stack started; stop it or set another port (see README, "Ports")`,
       false,
     );

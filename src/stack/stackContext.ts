@@ -12,6 +12,8 @@ export interface StackHeaps {
   taskManagerProcess: string;
 }
 
+export const DEFAULT_BIND_HOST = '127.0.0.1';
+
 export const DEFAULT_HEAPS: StackHeaps = {
   kafka: '512m',
   icebergCatalog: '384m',
@@ -29,6 +31,13 @@ export interface StackContext {
   /** Slots of the one TaskManager: an ingestion job per source, a speed job per metric, batch jobs. */
   taskSlots: number;
   java: string;
+  /** The JDK's compiler, for the launchers the stack compiles from source (the Iceberg catalog's). */
+  javac: string;
+  /**
+   * The address the stack's own servers bind to: loopback by default, because none of them
+   * authenticates (Kafka PLAINTEXT, Flink REST, the Iceberg catalog).
+   */
+  bindHost: string;
   /** Node binary and repo root, to start the serving endpoint. */
   node: string;
   repoRoot: string;

@@ -49,10 +49,10 @@ export function stackCommand(): Command {
 
   stack
     .command('status')
-    .description('each service: url, pid, health, resident memory')
+    .description('each service: where it listens, url, pid, health, resident memory')
     .option(
       '--json',
-      'print JSON: an array of {name, url, host, port, pid, state, healthy, detail, rssMiB, logFile}',
+      'print JSON: an array of {name, url, host, port, listening, pid, state, healthy, detail, rssMiB, logFile}',
     )
     .action(async (opts: { json?: boolean }) => {
       const statuses = await stackStatus();
@@ -103,12 +103,14 @@ function printStatus(statuses: ServiceStatus[], json: boolean): void {
     return;
   }
   const table = new Table({
-    head: ['service', 'url', 'pid', 'state', 'healthy', 'RSS MiB', 'detail'],
+    head: ['service', 'listens on', 'url', 'pid', 'state', 'healthy', 'RSS MiB', 'detail'],
     style: process.stdout.isTTY ? {} : { head: [], border: [] },
   });
   for (const s of statuses) {
     table.push([
       s.name,
+      // What the kernel says the process listens on (one address a line), not what was configured.
+      s.listening.length > 0 ? s.listening.join('\n') : '-',
       s.url,
       s.pid ?? '-',
       s.state,

@@ -81,7 +81,7 @@ export function flinkJobManagerService(ctx: StackContext): ServiceDefinition {
   const url = `http://127.0.0.1:${ctx.ports.flinkRest}`;
   return {
     name: 'flink-jobmanager',
-    host: '127.0.0.1',
+    host: ctx.bindHost,
     port: ctx.ports.flinkRest,
     url,
     startTimeoutMs: 90_000,
@@ -104,7 +104,7 @@ export function flinkTaskManagerService(ctx: StackContext): ServiceDefinition {
   const url = `http://127.0.0.1:${ctx.ports.flinkRest}`;
   return {
     name: 'flink-taskmanager',
-    host: '127.0.0.1',
+    host: ctx.bindHost,
     port: ctx.ports.flinkRest,
     url: `${url}/taskmanagers`,
     startTimeoutMs: 90_000,
@@ -138,7 +138,7 @@ export function flinkSqlGatewayService(ctx: StackContext): ServiceDefinition {
   const url = `http://127.0.0.1:${ctx.ports.sqlGateway}`;
   return {
     name: 'flink-sql-gateway',
-    host: '127.0.0.1',
+    host: ctx.bindHost,
     port: ctx.ports.sqlGateway,
     url,
     startTimeoutMs: 90_000,

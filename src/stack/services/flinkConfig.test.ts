@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { parse } from 'yaml';
 import { DEFAULT_PORTS } from '../ports.ts';
-import { DEFAULT_HEAPS } from '../stackContext.ts';
+import { DEFAULT_BIND_HOST, DEFAULT_HEAPS } from '../stackContext.ts';
 import { flinkConfigYaml, parseBashJavaUtilsOutput } from './flinkConfig.ts';
 
 const layout = {
@@ -15,7 +15,13 @@ const layout = {
 
 describe('flinkConfigYaml', () => {
   const config = parse(
-    flinkConfigYaml({ ports: DEFAULT_PORTS, heaps: DEFAULT_HEAPS, taskSlots: 12, layout }),
+    flinkConfigYaml({
+      ports: DEFAULT_PORTS,
+      heaps: DEFAULT_HEAPS,
+      taskSlots: 12,
+      layout,
+      bindHost: DEFAULT_BIND_HOST,
+    }),
   ) as Record<string, unknown>;
 
   test('binds every endpoint to loopback', () => {

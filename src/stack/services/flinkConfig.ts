@@ -8,26 +8,26 @@ export function checkpointsPath(ctx: Pick<StackContext, 'layout'>): string {
 }
 
 /**
- * Flink 2.x reads only conf/config.yaml. Flattened keys are valid there. Everything binds to
- * 127.0.0.1; memory is sized by total process size so Flink derives heap, managed and network memory.
+ * Flink 2.x reads only conf/config.yaml. Flattened keys are valid there. Every server binds to the
+ * stack's bind host (loopback unless changed) and is reached on 127.0.0.1; memory is sized by total process size so Flink derives heap, managed and network memory.
  */
 export function flinkConfigYaml(
-  ctx: Pick<StackContext, 'ports' | 'heaps' | 'taskSlots' | 'layout'>,
+  ctx: Pick<StackContext, 'ports' | 'heaps' | 'taskSlots' | 'layout' | 'bindHost'>,
 ): string {
   const checkpoints = pathToFileURL(checkpointsPath(ctx)).href;
   const entries: [string, string | number | boolean][] = [
     ['jobmanager.rpc.address', '127.0.0.1'],
     ['jobmanager.rpc.port', ctx.ports.flinkRpc],
-    ['jobmanager.bind-host', '127.0.0.1'],
+    ['jobmanager.bind-host', ctx.bindHost],
     ['jobmanager.memory.process.size', ctx.heaps.jobManagerProcess],
     ['taskmanager.host', '127.0.0.1'],
-    ['taskmanager.bind-host', '127.0.0.1'],
+    ['taskmanager.bind-host', ctx.bindHost],
     ['taskmanager.numberOfTaskSlots', ctx.taskSlots],
     ['taskmanager.memory.process.size', ctx.heaps.taskManagerProcess],
     // Jobs here are small and state lives on the heap (hashmap backend): less managed memory.
     ['taskmanager.memory.managed.fraction', 0.2],
     ['rest.address', '127.0.0.1'],
-    ['rest.bind-address', '127.0.0.1'],
+    ['rest.bind-address', ctx.bindHost],
     ['rest.port', ctx.ports.flinkRest],
     ['parallelism.default', 1],
     ['state.backend.type', 'hashmap'],
@@ -39,7 +39,7 @@ export function flinkConfigYaml(
     // Iceberg and Hadoop keep threads past job end; the leak check would fail jobs for it.
     ['classloader.check-leaked-classloader', false],
     ['sql-gateway.endpoint.rest.address', '127.0.0.1'],
-    ['sql-gateway.endpoint.rest.bind-address', '127.0.0.1'],
+    ['sql-gateway.endpoint.rest.bind-address', ctx.bindHost],
     ['sql-gateway.endpoint.rest.port', ctx.ports.sqlGateway],
     ['sql-gateway.session.idle-timeout', '30min'],
   ];

@@ -2,6 +2,10 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { StackContext } from '../stackContext.ts';
+import {
+  CATALOG_LAUNCHER_CLASS,
+  compileCatalogLauncher,
+} from './catalogLauncher/compileCatalogLauncher.ts';
 import { httpHealth } from './httpHealth.ts';
 import { serviceMarker, type ServiceDefinition } from './serviceDefinition.ts';
 
@@ -10,32 +14,49 @@ export function warehousePath(ctx: Pick<StackContext, 'layout'>): string {
   return join(ctx.layout.data, 'warehouse');
 }
 
+/** The catalog's base URL for clients (they append /v1/...). */
+export function icebergCatalogUrl(ctx: Pick<StackContext, 'bindHost' | 'ports'>): string {
+  return `http://${urlHost(ctx.bindHost)}:${ctx.ports.icebergCatalog}`;
+}
+
+/** A bind address as a client reaches it: the wildcard means "this machine", IPv6 goes in brackets. */
+function urlHost(bindHost: string): string {
+  if (bindHost === '0.0.0.0' || bindHost === '::') return '127.0.0.1';
+  return bindHost.includes(':') ? `[${bindHost}]` : bindHost;
+}
+
 /**
- * Iceberg's reference REST catalog server, JDBC-backed by a SQLite file so the catalog survives
- * restarts. It is configured only through CATALOG_* environment variables (prefix dropped,
- * `_` → `.`, `__` → `-`). Note: the reference server binds all interfaces; it has no bind-host setting.
+ * Iceberg's reference REST catalog (iceberg-open-api's JDBC catalog and RESTCatalogServlet),
+ * SQLite-backed so the catalog survives restarts, started through our own launcher
+ * (catalogLauncher/HostBoundCatalogServer.java): the reference RESTCatalogServer binds every
+ * interface and cannot be told otherwise, and the catalog has no authentication (issue 21).
+ * Configured through CATALOG_* environment variables (prefix dropped, `_` → `.`, `__` → `-`).
  */
 export function icebergCatalogService(ctx: StackContext): ServiceDefinition {
   const port = ctx.ports.icebergCatalog;
-  const url = `http://127.0.0.1:${port}`;
+  const url = icebergCatalogUrl(ctx);
   const catalogDir = join(ctx.layout.data, 'iceberg-catalog');
   return {
     name: 'iceberg-catalog',
-    host: '127.0.0.1',
+    host: ctx.bindHost,
     port,
     url,
     startTimeoutMs: 60_000,
     async prepare() {
-      const launch = {
+      const launcherClasses = await compileCatalogLauncher(ctx);
+      await mkdir(catalogDir, { recursive: true });
+      await mkdir(warehousePath(ctx), { recursive: true });
+      return {
         command: ctx.java,
         args: [
           serviceMarker(ctx.layout.run, 'iceberg-catalog'),
           `-Xmx${ctx.heaps.icebergCatalog}`,
           '-cp',
-          `${ctx.artifacts.icebergRestLib}/*`,
-          'org.apache.iceberg.rest.RESTCatalogServer',
+          [launcherClasses, join(ctx.artifacts.icebergRestLib, '*')].join(':'),
+          CATALOG_LAUNCHER_CLASS,
         ],
         env: {
+          CATALOG_REST_HOST: ctx.bindHost,
           CATALOG_REST_PORT: String(port),
           CATALOG_WAREHOUSE: pathToFileURL(warehousePath(ctx)).href,
           // SQLite allows one writer: with the default pool of 2 connections, two commits (or a read
@@ -50,9 +71,6 @@ export function icebergCatalogService(ctx: StackContext): ServiceDefinition {
         },
         cwd: ctx.layout.run,
       };
-      await mkdir(catalogDir, { recursive: true });
-      await mkdir(warehousePath(ctx), { recursive: true });
-      return launch;
     },
     health: () => httpHealth(`${url}/v1/config`),
   };

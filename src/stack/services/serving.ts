@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type { StackContext } from '../stackContext.ts';
+import { icebergCatalogUrl } from './icebergCatalog.ts';
 import { postgresHealth } from './postgresHealth.ts';
 import { serviceMarker, type ServiceDefinition } from './serviceDefinition.ts';
 
@@ -7,6 +8,7 @@ import { serviceMarker, type ServiceDefinition } from './serviceDefinition.ts';
 export function servingService(ctx: StackContext): ServiceDefinition {
   return {
     name: 'serving',
+    // src/serving binds its Postgres and HTTP listeners to 127.0.0.1 itself.
     host: '127.0.0.1',
     port: ctx.ports.servingPostgres,
     url: `postgres://127.0.0.1:${ctx.ports.servingPostgres}/lambdalake`,
@@ -24,7 +26,7 @@ export function servingService(ctx: StackContext): ServiceDefinition {
         env: {
           LAMBDALAKE_PG_PORT: String(ctx.ports.servingPostgres),
           LAMBDALAKE_HTTP_PORT: String(ctx.ports.servingHttp),
-          LAMBDALAKE_ICEBERG_URL: `http://127.0.0.1:${ctx.ports.icebergCatalog}`,
+          LAMBDALAKE_ICEBERG_URL: icebergCatalogUrl(ctx),
           LAMBDALAKE_KAFKA_BROKERS: `127.0.0.1:${ctx.ports.kafka}`,
         },
         cwd: ctx.repoRoot,
