@@ -91,9 +91,9 @@ export function stackEndpointsOf(ctx: StackContext): StackEndpoints {
 export interface ServiceStatus {
   name: ServiceName;
   url: string;
-  /** The address and main port the service is configured to listen on. */
+  /** The address and main port the service is configured to listen on (no port: Flink picks them). */
   host: string;
-  port: number;
+  port: number | null;
   /**
    * Where its process actually listens, as `host:port` read from the kernel (/proc/net/tcp{,6});
    * a JVM also opens ports of its own (Flink's RPC, blob server, ...). Empty unless running.
@@ -236,8 +236,10 @@ async function tail(file: string): Promise<string> {
 }
 
 async function assertPortFree(service: ServiceDefinition): Promise<void> {
+  // The TaskManager has no port of its own: nothing another process could already hold.
+  if (service.port === null) return;
   const health = await service.health();
-  if (service.name !== 'flink-taskmanager' && health.healthy) {
+  if (health.healthy) {
     throw new StackError(
       'port_in_use',
       `port ${service.port} already answers as ${service.name} but not as a process this stack started; stop it or set another port (see README, "Ports")`,

@@ -105,7 +105,7 @@ export function flinkTaskManagerService(ctx: StackContext): ServiceDefinition {
   return {
     name: 'flink-taskmanager',
     host: ctx.bindHost,
-    port: ctx.ports.flinkRest,
+    port: null,
     url: `${url}/taskmanagers`,
     startTimeoutMs: 90_000,
     prepare: () =>

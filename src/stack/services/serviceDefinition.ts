@@ -27,7 +27,8 @@ export interface ServiceDefinition {
   name: ServiceName;
   url: string;
   host: string;
-  port: number;
+  /** The port it listens on, or null when it has none of its own (the TaskManager: Flink picks its ports). */
+  port: number | null;
   /** Writes configs and one-time state (e.g. formats Kafka storage), safe to run again; returns how to launch. */
   prepare(): Promise<LaunchSpec>;
   health(): Promise<HealthResult>;
