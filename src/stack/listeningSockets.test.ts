@@ -1,5 +1,5 @@
 import { expect, test } from 'vitest';
-import { formatListenAddress, parseProcNetTcp } from './listeningSockets.ts';
+import { boundBeyond, formatListenAddress, parseProcNetTcp } from './listeningSockets.ts';
 
 const HEADER =
   '  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n';
@@ -33,4 +33,15 @@ test('IPv6 listeners: a JVM bound to 127.0.0.1 shows as IPv4-mapped; the wildcar
     '[::1]:18182',
     '[fe80::1]:18182',
   ]);
+});
+
+test('a socket on the wildcard or another address is beyond a loopback bind host; nothing is beyond the wildcard', () => {
+  const sockets = [
+    { host: '127.0.0.1', port: 1, inode: 1 },
+    { host: '::', port: 2, inode: 2 },
+    { host: '0.0.0.0', port: 3, inode: 3 },
+    { host: '192.0.2.2', port: 4, inode: 4 },
+  ];
+  expect(boundBeyond(sockets, '127.0.0.1').map((s) => s.port)).toEqual([2, 3, 4]);
+  expect(boundBeyond(sockets, '0.0.0.0')).toEqual([]);
 });

@@ -66,14 +66,23 @@ export async function readListeningSockets(): Promise<ListeningSocket[]> {
   return tables.flatMap(parseProcNetTcp);
 }
 
-/** Where process `pid` listens, as sorted `host:port` strings; empty when it is gone or unreadable. */
-export async function listenAddressesOf(pid: number): Promise<string[]> {
+/** The sockets process `pid` listens on, by port; empty when it is gone or unreadable. */
+export async function listeningSocketsOf(pid: number): Promise<ListeningSocket[]> {
   const inodes = await socketInodesOf(pid);
   if (inodes.size === 0) return [];
   const sockets = (await readListeningSockets()).filter((s) => inodes.has(s.inode));
-  return sockets
-    .sort((a, b) => a.port - b.port || a.host.localeCompare(b.host))
-    .map(formatListenAddress);
+  return sockets.sort((a, b) => a.port - b.port || a.host.localeCompare(b.host));
+}
+
+/** Where process `pid` listens, as sorted `host:port` strings. */
+export async function listenAddressesOf(pid: number): Promise<string[]> {
+  return (await listeningSocketsOf(pid)).map(formatListenAddress);
+}
+
+/** The sockets bound beyond `bindHost` (e.g. on every interface while the stack binds loopback). */
+export function boundBeyond(sockets: ListeningSocket[], bindHost: string): ListeningSocket[] {
+  if (bindHost === '0.0.0.0' || bindHost === '::') return [];
+  return sockets.filter((s) => s.host !== bindHost);
 }
 
 async function socketInodesOf(pid: number): Promise<Set<number>> {

@@ -6,7 +6,12 @@ import { artifactPaths, resolveArtifacts } from './artifacts/resolveArtifacts.ts
 import type { StackEndpoints } from './endpoints.ts';
 import { lastLines, ServiceStartError, StackError } from './errors.ts';
 import { resolveLayout } from './layout.ts';
-import { listenAddressesOf } from './listeningSockets.ts';
+import {
+  boundBeyond,
+  formatListenAddress,
+  listenAddressesOf,
+  listeningSocketsOf,
+} from './listeningSockets.ts';
 import { resolvePorts } from './ports.ts';
 import {
   isOurProcess,
@@ -167,11 +172,21 @@ export async function stackUp(
       group.map(async (service) => {
         const previous = state[service.name];
         if (previous && (await isOurProcess(previous.pid, previous.marker))) {
+          // A service started by an older lambdalake may listen beyond the bind host (the catalog
+          // bound every interface before issue 21): restart it rather than keep it exposed.
+          const exposed = boundBeyond(await listeningSocketsOf(previous.pid), ctx.bindHost);
+          if (exposed.length === 0) {
+            await progress.step(
+              `${service.name} already running (pid ${previous.pid}); checking health`,
+              () => waitHealthy(service, previous.logFile),
+            );
+            return;
+          }
+          const where = exposed.map(formatListenAddress).join(', ');
           await progress.step(
-            `${service.name} already running (pid ${previous.pid}); checking health`,
-            () => waitHealthy(service, previous.logFile),
+            `stopping ${service.name} (pid ${previous.pid}): it listens on ${where}, beyond ${ctx.bindHost}`,
+            () => stopProcessGroup(previous.pid, previous.marker),
           );
-          return;
         }
         await progress.step(`starting ${service.name} on ${service.url}`, async () => {
           await assertPortFree(service);
