@@ -4,7 +4,8 @@ export type StackErrorCode =
   | 'launcher_compile_failed'
   | 'missing_tool'
   | 'port_in_use'
-  | 'service_start_failed';
+  | 'service_start_failed'
+  | 'warehouse_mode_mismatch';
 
 /** Base of every error the local stack raises; `retriable` says whether running again may help. */
 export class StackError extends Error {

@@ -35,12 +35,13 @@ test('IPv6 listeners: a JVM bound to 127.0.0.1 shows as IPv4-mapped; the wildcar
   ]);
 });
 
-test('a socket on the wildcard or another address is beyond a loopback bind host; nothing is beyond the wildcard', () => {
+test('a socket on the wildcard or another address is beyond a loopback bind host, ::1 is not; nothing is beyond the wildcard', () => {
   const sockets = [
     { host: '127.0.0.1', port: 1, inode: 1 },
     { host: '::', port: 2, inode: 2 },
     { host: '0.0.0.0', port: 3, inode: 3 },
     { host: '192.0.2.2', port: 4, inode: 4 },
+    { host: '::1', port: 5, inode: 5 },
   ];
   expect(boundBeyond(sockets, '127.0.0.1').map((s) => s.port)).toEqual([2, 3, 4]);
   expect(boundBeyond(sockets, '0.0.0.0')).toEqual([]);

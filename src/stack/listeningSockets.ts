@@ -79,10 +79,19 @@ export async function listenAddressesOf(pid: number): Promise<string[]> {
   return (await listeningSocketsOf(pid)).map(formatListenAddress);
 }
 
-/** The sockets bound beyond `bindHost` (e.g. on every interface while the stack binds loopback). */
+/**
+ * The sockets bound beyond `bindHost` (e.g. on every interface while the stack binds loopback).
+ * Any loopback address counts as loopback: MinIO told 127.0.0.1 also binds ::1.
+ */
 export function boundBeyond(sockets: ListeningSocket[], bindHost: string): ListeningSocket[] {
   if (bindHost === '0.0.0.0' || bindHost === '::') return [];
-  return sockets.filter((s) => s.host !== bindHost);
+  return sockets.filter(
+    (s) => s.host !== bindHost && !(isLoopback(s.host) && isLoopback(bindHost)),
+  );
+}
+
+function isLoopback(host: string): boolean {
+  return host === '::1' || host.startsWith('127.');
 }
 
 async function socketInodesOf(pid: number): Promise<Set<number>> {

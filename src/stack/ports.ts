@@ -8,6 +8,8 @@ export interface StackPorts {
   icebergCatalog: number;
   servingPostgres: number;
   servingHttp: number;
+  /** The S3 server of the S3 warehouse mode (`stack up --s3`). */
+  s3: number;
 }
 
 export const DEFAULT_PORTS: StackPorts = {
@@ -19,6 +21,7 @@ export const DEFAULT_PORTS: StackPorts = {
   icebergCatalog: 18181,
   servingPostgres: 15432,
   servingHttp: 18090,
+  s3: 19000,
 };
 
 /** The variable that sets each port alone. */
@@ -31,6 +34,7 @@ export const PORT_ENV_NAMES: Record<keyof StackPorts, string> = {
   icebergCatalog: 'LAMBDALAKE_ICEBERG_PORT',
   servingPostgres: 'LAMBDALAKE_PG_PORT',
   servingHttp: 'LAMBDALAKE_HTTP_PORT',
+  s3: 'LAMBDALAKE_S3_PORT',
 };
 
 /**

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { artifactPaths, resolveArtifacts } from './artifacts/resolveArtifacts.ts';
 import type { StackEndpoints } from './endpoints.ts';
 import { lastLines, ServiceStartError, StackError } from './errors.ts';
@@ -27,11 +27,13 @@ import {
   flinkSqlGatewayService,
   flinkTaskManagerService,
 } from './services/flink.ts';
-import { checkpointsPath } from './services/flinkConfig.ts';
+import { checkpointsUri } from './services/flinkConfig.ts';
 import {
   icebergCatalogService,
   icebergCatalogUrl,
+  icebergClientProperties,
   warehousePath,
+  warehouseUri,
 } from './services/icebergCatalog.ts';
 import { kafkaService } from './services/kafka.ts';
 import { servingService } from './services/serving.ts';
@@ -41,7 +43,19 @@ import {
   type ServiceName,
 } from './services/serviceDefinition.ts';
 import { DEFAULT_BIND_HOST, DEFAULT_HEAPS, type StackContext } from './stackContext.ts';
-import { readStackState, writeStackState, type StackState } from './stateFile.ts';
+import {
+  fixWarehouseMode,
+  localS3Settings,
+  readWarehouseMode,
+  requestedWarehouseMode,
+} from './warehouseMode.ts';
+import { s3Service } from './services/s3.ts';
+import {
+  readStackState,
+  writeStackState,
+  type StackState,
+  type StartedService,
+} from './stateFile.ts';
 import { readFile } from 'node:fs/promises';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -50,21 +64,30 @@ export interface StackOptions {
   env?: NodeJS.ProcessEnv;
   /** Leave the serving endpoint out (e.g. before it exists, or for tests that start their own). */
   withoutServing?: boolean;
+  /**
+   * The S3 warehouse mode (`--s3`); default: LAMBDALAKE_S3, else what the run folder's first
+   * `up` chose, else a local warehouse.
+   */
+  s3?: boolean;
 }
 
 /** The stack's context from the environment; artifact paths are computed, not downloaded. */
 export function stackContext(options: StackOptions = {}): StackContext {
   const env = options.env ?? process.env;
   const layout = resolveLayout(env);
+  const ports = resolvePorts(env);
+  const mode = requestedWarehouseMode(env, options.s3) ??
+    readWarehouseMode(layout.run) ?? { s3: false };
   return {
     layout,
-    ports: resolvePorts(env),
+    ports,
     artifacts: artifactPaths(layout.cache),
     heaps: DEFAULT_HEAPS,
     taskSlots: Number(env.LAMBDALAKE_TASK_SLOTS ?? 16),
     java: env.JAVA_HOME ? join(env.JAVA_HOME, 'bin', 'java') : 'java',
     javac: env.JAVA_HOME ? join(env.JAVA_HOME, 'bin', 'javac') : 'javac',
     bindHost: DEFAULT_BIND_HOST,
+    s3: mode.s3 ? localS3Settings(ports) : null,
     node: process.execPath,
     repoRoot: REPO_ROOT,
   };
@@ -73,7 +96,12 @@ export function stackContext(options: StackOptions = {}): StackContext {
 /** Start groups: services within a group start together; a group waits for the previous one. */
 function serviceGroups(ctx: StackContext, options: StackOptions): ServiceDefinition[][] {
   const groups = [
-    [kafkaService(ctx), icebergCatalogService(ctx), flinkJobManagerService(ctx)],
+    [
+      ...(ctx.s3 ? [s3Service(ctx, ctx.s3)] : []),
+      kafkaService(ctx),
+      icebergCatalogService(ctx),
+      flinkJobManagerService(ctx),
+    ],
     [flinkTaskManagerService(ctx), flinkSqlGatewayService(ctx)],
   ];
   const servingEntry = join(ctx.repoRoot, 'src', 'serving', 'main.ts');
@@ -87,9 +115,11 @@ export function stackEndpointsOf(ctx: StackContext): StackEndpoints {
     flinkRestUrl: `http://127.0.0.1:${ctx.ports.flinkRest}`,
     sqlGatewayUrl: `http://127.0.0.1:${ctx.ports.sqlGateway}`,
     icebergCatalogUrl: icebergCatalogUrl(ctx),
-    warehouseUri: pathToFileURL(warehousePath(ctx)).href,
-    warehousePath: warehousePath(ctx),
-    checkpointsUri: pathToFileURL(checkpointsPath(ctx)).href,
+    warehouseUri: warehouseUri(ctx),
+    warehousePath: ctx.s3 ? null : warehousePath(ctx),
+    checkpointsUri: checkpointsUri(ctx),
+    icebergClientProperties: icebergClientProperties(ctx.s3),
+    s3: ctx.s3,
   };
 }
 
@@ -162,7 +192,11 @@ export async function stackUp(
   const ctx = stackContext(options);
   for (const dir of [ctx.layout.logs, ctx.layout.data, ctx.layout.conf])
     await mkdir(dir, { recursive: true });
-  ctx.artifacts = await resolveArtifacts(ctx.layout.cache, progress);
+  await fixWarehouseMode(
+    ctx.layout.run,
+    requestedWarehouseMode(options.env ?? process.env, options.s3),
+  );
+  ctx.artifacts = await resolveArtifacts(ctx.layout.cache, progress, { s3: ctx.s3 !== null });
   const state = await readStackState(ctx.layout.run);
   const started: ServiceName[] = [];
   let saving = Promise.resolve();
@@ -171,43 +205,56 @@ export async function stackUp(
     await Promise.all(
       group.map(async (service) => {
         const previous = state[service.name];
-        if (previous && (await isOurProcess(previous.pid, previous.marker))) {
-          // A service started by an older lambdalake may listen beyond the bind host (the catalog
-          // bound every interface before issue 21): restart it rather than keep it exposed.
-          const exposed = boundBeyond(await listeningSocketsOf(previous.pid), ctx.bindHost);
-          if (exposed.length === 0) {
-            await progress.step(
-              `${service.name} already running (pid ${previous.pid}); checking health`,
-              () => waitHealthy(service, previous.logFile),
-            );
-            return;
-          }
-          const where = exposed.map(formatListenAddress).join(', ');
+        const running = previous && (await isOurProcess(previous.pid, previous.marker));
+        if (running && (await keepRunning(ctx, service, previous, progress))) {
           await progress.step(
-            `stopping ${service.name} (pid ${previous.pid}): it listens on ${where}, beyond ${ctx.bindHost}`,
-            () => stopProcessGroup(previous.pid, previous.marker),
+            `${service.name} already running (pid ${previous.pid}); checking health`,
+            () => waitHealthy(service, previous.logFile),
           );
+        } else {
+          await progress.step(`starting ${service.name} on ${service.url}`, async () => {
+            await assertPortFree(service);
+            const launch = await service.prepare();
+            const logFile = logFileOf(ctx, service.name);
+            const pid = spawnDetached(launch, logFile);
+            state[service.name] = {
+              pid,
+              marker: serviceMarker(ctx.layout.run, service.name),
+              startedAt: new Date().toISOString(),
+              logFile,
+            };
+            await save();
+            started.push(service.name);
+            await waitHealthy(service, logFile, pid);
+          });
         }
-        await progress.step(`starting ${service.name} on ${service.url}`, async () => {
-          await assertPortFree(service);
-          const launch = await service.prepare();
-          const logFile = logFileOf(ctx, service.name);
-          const pid = spawnDetached(launch, logFile);
-          state[service.name] = {
-            pid,
-            marker: serviceMarker(ctx.layout.run, service.name),
-            startedAt: new Date().toISOString(),
-            logFile,
-          };
-          await save();
-          started.push(service.name);
-          await waitHealthy(service, logFile, pid);
-        });
+        if (service.ready) await progress.step(`${service.name}: setting up`, service.ready);
       }),
     );
   }
   await saving;
   return { started, endpoints: stackEndpointsOf(ctx) };
+}
+
+/**
+ * Whether a running service may stay as it is. One started by an older lambdalake may listen beyond
+ * the bind host (the catalog bound every interface before issue 21): it is stopped, to be started
+ * again, rather than kept exposed.
+ */
+async function keepRunning(
+  ctx: StackContext,
+  service: ServiceDefinition,
+  running: StartedService,
+  progress: ProgressReporter,
+): Promise<boolean> {
+  const exposed = boundBeyond(await listeningSocketsOf(running.pid), ctx.bindHost);
+  if (exposed.length === 0) return true;
+  const where = exposed.map(formatListenAddress).join(', ');
+  await progress.step(
+    `stopping ${service.name} (pid ${running.pid}): it listens on ${where}, beyond ${ctx.bindHost}`,
+    () => stopProcessGroup(running.pid, running.marker),
+  );
+  return false;
 }
 
 async function waitHealthy(

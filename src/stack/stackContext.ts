@@ -22,6 +22,19 @@ export const DEFAULT_HEAPS: StackHeaps = {
   taskManagerProcess: '2560m',
 };
 
+/**
+ * The S3 warehouse mode: a local S3 server holds the Iceberg warehouse and Flink's checkpoints and
+ * savepoints, reached with the same configuration keys the cloud uses. Loopback-only development
+ * credentials, not secrets.
+ */
+export interface S3Settings {
+  endpoint: string;
+  region: string;
+  bucket: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+}
+
 /** What every service definition is built from. */
 export interface StackContext {
   layout: StackLayout;
@@ -38,6 +51,8 @@ export interface StackContext {
    * authenticates (Kafka PLAINTEXT, Flink REST, the Iceberg catalog).
    */
   bindHost: string;
+  /** Set in the S3 warehouse mode; null when the warehouse is a local folder. */
+  s3: S3Settings | null;
   /** Node binary and repo root, to start the serving endpoint. */
   node: string;
   repoRoot: string;

@@ -17,7 +17,7 @@ import {
 /** `lambdalake stack up | down | status | logs <service>`. */
 export function stackCommand(): Command {
   const stack = new Command('stack').description(
-    'the local stack: Kafka, Flink (JobManager, TaskManager, SQL Gateway), Iceberg REST catalog, serving',
+    'the local stack: Kafka, Flink (JobManager, TaskManager, SQL Gateway), Iceberg REST catalog, serving (and an S3 server with --s3)',
   );
 
   stack
@@ -26,9 +26,13 @@ export function stackCommand(): Command {
       'resolve artifacts and start every service that is not already running; idempotent',
     )
     .option('--json', 'print the status as JSON')
-    .action(async (opts: { json?: boolean }) => {
+    .option(
+      '--s3',
+      'S3 warehouse mode: a local S3 server (MinIO) holds the Iceberg warehouse and Flink checkpoints (also LAMBDALAKE_S3=1); a run folder keeps the mode of its first up',
+    )
+    .action(async (opts: { json?: boolean; s3?: boolean }) => {
       const started = Date.now();
-      const result = await stackUp(stderrProgress());
+      const result = await stackUp(stderrProgress(), opts.s3 ? { s3: true } : {});
       process.stderr.write(
         result.started.length === 0
           ? 'stack already running: nothing started\n'

@@ -7,18 +7,26 @@ export type ToolFailure = (command: string, output: string) => StackError;
 const registryFailure: ToolFailure = (command, output) =>
   new ArtifactResolutionError(command, output);
 
-/**
- * Runs a tool (a registry client by default) to completion, keeping its output for the error if it
- * fails.
- */
+export interface RunToolOptions {
+  /** The error a failed run becomes (default: ArtifactResolutionError, for registry clients). */
+  onFailure?: ToolFailure;
+  /** Variables added to this process's environment. */
+  env?: Record<string, string>;
+}
+
+/** Runs a tool (a registry client by default) to completion, keeping its output for the error if it fails. */
 export async function runTool(
   command: string,
   args: string[],
   cwd: string,
-  onFailure: ToolFailure = registryFailure,
+  { onFailure = registryFailure, env = {} }: RunToolOptions = {},
 ): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, {
+      cwd,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -35,6 +43,8 @@ export async function runTool(
 
 function installHint(command: string): string {
   if (command === 'mvn') return 'install Maven 3.8+ (Debian: apt-get install maven)';
+  if (command === 'go')
+    return 'install Go 1.24+ (https://go.dev/doc/install); only `stack up --s3` needs it';
   if (command.endsWith('javac'))
     return 'install a JDK 17+, not only a JRE (Debian: apt-get install openjdk-17-jdk-headless)';
   if (command.endsWith('java'))

@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { StackContext } from '../stackContext.ts';
+import type { S3Settings, StackContext } from '../stackContext.ts';
 import {
   CATALOG_LAUNCHER_CLASS,
   compileCatalogLauncher,
@@ -12,6 +12,47 @@ import { serviceMarker, type ServiceDefinition } from './serviceDefinition.ts';
 /** The warehouse folder shared by the catalog server and Flink (must be the same absolute path). */
 export function warehousePath(ctx: Pick<StackContext, 'layout'>): string {
   return join(ctx.layout.data, 'warehouse');
+}
+
+/** The warehouse location the catalog gives new namespaces and tables. */
+export function warehouseUri(ctx: Pick<StackContext, 'layout' | 's3'>): string {
+  return ctx.s3 ? `s3://${ctx.s3.bucket}/warehouse` : pathToFileURL(warehousePath(ctx)).href;
+}
+
+/**
+ * Iceberg catalog properties that make a client (the catalog server, Flink's Iceberg catalog) read
+ * and write the warehouse: Iceberg's S3FileIO with the keys a cloud deployment sets (endpoint, path
+ * style, static keys, region). Empty for a local warehouse, which Iceberg reads by default.
+ */
+export function icebergClientProperties(s3: S3Settings | null): Record<string, string> {
+  if (!s3) return {};
+  return {
+    'io-impl': 'org.apache.iceberg.aws.s3.S3FileIO',
+    's3.endpoint': s3.endpoint,
+    's3.path-style-access': 'true',
+    's3.access-key-id': s3.accessKeyId,
+    's3.secret-access-key': s3.secretAccessKey,
+    'client.region': s3.region,
+  };
+}
+
+/** A catalog property as the variable the server reads: CATALOG_, `-` → `__`, `.` → `_`, upper case. */
+export function catalogEnvName(property: string): string {
+  return `CATALOG_${property.replaceAll('-', '__').replaceAll('.', '_').toUpperCase()}`;
+}
+
+/**
+ * The server's own FileIO settings. In S3 mode it also answers them to clients as /v1/config
+ * defaults (our launcher's rest.client-defaults), so a client that names only the catalog's URI —
+ * Flink's catalog as the control plane declares it — writes the bucket with the same settings.
+ */
+function ioEnv(s3: S3Settings | null): Record<string, string> {
+  if (!s3) return { [catalogEnvName('io-impl')]: 'org.apache.iceberg.hadoop.HadoopFileIO' };
+  const properties = icebergClientProperties(s3);
+  return {
+    ...Object.fromEntries(Object.entries(properties).map(([k, v]) => [catalogEnvName(k), v])),
+    [catalogEnvName('rest.client-defaults')]: Object.keys(properties).join(','),
+  };
 }
 
 /** The catalog's base URL for clients (they append /v1/...). */
@@ -45,7 +86,7 @@ export function icebergCatalogService(ctx: StackContext): ServiceDefinition {
     async prepare() {
       const launcherClasses = await compileCatalogLauncher(ctx);
       await mkdir(catalogDir, { recursive: true });
-      await mkdir(warehousePath(ctx), { recursive: true });
+      if (!ctx.s3) await mkdir(warehousePath(ctx), { recursive: true });
       return {
         command: ctx.java,
         args: [
@@ -58,7 +99,7 @@ export function icebergCatalogService(ctx: StackContext): ServiceDefinition {
         env: {
           CATALOG_REST_HOST: ctx.bindHost,
           CATALOG_REST_PORT: String(port),
-          CATALOG_WAREHOUSE: pathToFileURL(warehousePath(ctx)).href,
+          CATALOG_WAREHOUSE: warehouseUri(ctx),
           // SQLite allows one writer: with the default pool of 2 connections, two commits (or a read
           // transaction upgrading to write) deadlock into SQLITE_BUSY, which Flink's Iceberg sink sees
           // as CommitStateUnknown. One pooled connection serializes catalog access instead; busy_timeout
@@ -67,7 +108,7 @@ export function icebergCatalogService(ctx: StackContext): ServiceDefinition {
           CATALOG_CLIENTS: '1',
           CATALOG_JDBC_USER: 'lambdalake',
           CATALOG_JDBC_PASSWORD: 'lambdalake',
-          CATALOG_IO__IMPL: 'org.apache.iceberg.hadoop.HadoopFileIO',
+          ...ioEnv(ctx.s3),
         },
         cwd: ctx.layout.run,
       };

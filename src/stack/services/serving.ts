@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { StackContext } from '../stackContext.ts';
+import type { S3Settings, StackContext } from '../stackContext.ts';
 import { icebergCatalogUrl } from './icebergCatalog.ts';
 import { postgresHealth } from './postgresHealth.ts';
 import { serviceMarker, type ServiceDefinition } from './serviceDefinition.ts';
@@ -28,10 +28,24 @@ export function servingService(ctx: StackContext): ServiceDefinition {
           LAMBDALAKE_HTTP_PORT: String(ctx.ports.servingHttp),
           LAMBDALAKE_ICEBERG_URL: icebergCatalogUrl(ctx),
           LAMBDALAKE_KAFKA_BROKERS: `127.0.0.1:${ctx.ports.kafka}`,
+          ...(ctx.s3 ? awsSdkEnv(ctx.s3) : {}),
         },
         cwd: ctx.repoRoot,
       };
     },
     health: () => postgresHealth('127.0.0.1', ctx.ports.servingPostgres),
+  };
+}
+
+/**
+ * S3 mode: serving reads data files through src/iceberg's S3FileIO, an AWS SDK client configured by
+ * the SDK's usual variables; the endpoint is an IP address, which the SDK addresses path-style.
+ */
+function awsSdkEnv(s3: S3Settings): Record<string, string> {
+  return {
+    AWS_ENDPOINT_URL_S3: s3.endpoint,
+    AWS_REGION: s3.region,
+    AWS_ACCESS_KEY_ID: s3.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: s3.secretAccessKey,
   };
 }

@@ -1,6 +1,21 @@
 package lambdalake.stack;
 
+import jakarta.servlet.DispatcherType;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.ServletOutputStream;
+import jakarta.servlet.WriteListener;
+import jakarta.servlet.http.HttpFilter;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import jakarta.servlet.http.HttpServletResponseWrapper;
+import java.io.ByteArrayOutputStream;
 import java.io.Closeable;
+import java.io.IOException;
+import java.io.OutputStreamWriter;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -11,9 +26,12 @@ import org.apache.iceberg.catalog.Catalog;
 import org.apache.iceberg.jdbc.JdbcCatalog;
 import org.apache.iceberg.rest.RESTCatalogAdapter;
 import org.apache.iceberg.rest.RESTCatalogServlet;
+import org.apache.iceberg.rest.responses.ConfigResponse;
+import org.apache.iceberg.rest.responses.ConfigResponseParser;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.handler.gzip.GzipHandler;
+import org.eclipse.jetty.servlet.FilterHolder;
 import org.eclipse.jetty.servlet.ServletContextHandler;
 import org.eclipse.jetty.servlet.ServletHolder;
 
@@ -27,6 +45,11 @@ import org.eclipse.jetty.servlet.ServletHolder;
  * CATALOG_* environment and serves it through the same RESTCatalogServlet, on a connector bound to
  * CATALOG_REST_HOST (default 127.0.0.1) and CATALOG_REST_PORT.
  *
+ * <p>CATALOG_REST_CLIENT__DEFAULTS (a comma-separated list of catalog property names) makes GET
+ * /v1/config answer those properties as client defaults, as cloud REST catalogs do for their
+ * storage: a client configured with only the catalog's URI (Flink's Iceberg catalog, as the control
+ * plane declares it) then reads and writes the warehouse with the same FileIO and S3 settings.
+ *
  * <p>Differences from the reference server, on purpose: a missing warehouse is an error (the
  * reference falls back to a temporary folder, which silently loses tables); the port is not opened
  * with SO_REUSEPORT (a second server on the same port must fail to start, not share it); the catalog
@@ -39,6 +62,7 @@ public final class HostBoundCatalogServer {
   private static final String ENV_PREFIX = "CATALOG_";
   private static final String HOST = "rest.host";
   private static final String PORT = "rest.port";
+  private static final String CLIENT_DEFAULTS = "rest.client-defaults";
 
   private HostBoundCatalogServer() {}
 
@@ -53,7 +77,10 @@ public final class HostBoundCatalogServer {
             catalogProperties.getOrDefault("catalog.name", "rest_backend"),
             catalogProperties,
             new Configuration());
-    Server server = httpServer(new RESTCatalogServlet(new RESTCatalogAdapter(catalog)), host, port);
+    Map<String, String> clientDefaults = clientDefaults(properties, catalogProperties);
+    Server server =
+        httpServer(
+            new RESTCatalogServlet(new RESTCatalogAdapter(catalog)), clientDefaults, host, port);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> stop(server, catalog), "catalog-stop"));
     server.start();
     System.out.printf(
@@ -86,6 +113,7 @@ public final class HostBoundCatalogServer {
     Map<String, String> catalog = new HashMap<>(properties);
     catalog.remove(HOST);
     catalog.remove(PORT);
+    catalog.remove(CLIENT_DEFAULTS);
     catalog.putIfAbsent(CatalogProperties.CATALOG_IMPL, JdbcCatalog.class.getName());
     catalog.putIfAbsent(CatalogProperties.URI, "jdbc:sqlite::memory:");
     catalog.putIfAbsent("jdbc.schema-version", "V1");
@@ -96,9 +124,34 @@ public final class HostBoundCatalogServer {
     return catalog;
   }
 
-  private static Server httpServer(RESTCatalogServlet servlet, String host, int port) {
+  /** The catalog properties named by rest.client-defaults, with their values. */
+  static Map<String, String> clientDefaults(
+      Map<String, String> properties, Map<String, String> catalogProperties) {
+    Map<String, String> defaults = new HashMap<>();
+    String names = properties.getOrDefault(CLIENT_DEFAULTS, "");
+    for (String name : names.split(",")) {
+      String key = name.trim();
+      if (key.isEmpty()) continue;
+      String value = catalogProperties.get(key);
+      if (value == null) {
+        throw new IllegalArgumentException(
+            CLIENT_DEFAULTS + " names " + key + ", which is not a catalog property");
+      }
+      defaults.put(key, value);
+    }
+    return defaults;
+  }
+
+  private static Server httpServer(
+      RESTCatalogServlet servlet, Map<String, String> clientDefaults, String host, int port) {
     ServletContextHandler context = new ServletContextHandler(ServletContextHandler.NO_SESSIONS);
     context.addServlet(new ServletHolder(servlet), "/*");
+    if (!clientDefaults.isEmpty()) {
+      context.addFilter(
+          new FilterHolder(new ClientDefaultsFilter(clientDefaults)),
+          "/v1/config",
+          EnumSet.of(DispatcherType.REQUEST));
+    }
     context.insertHandler(new GzipHandler());
     Server server = new Server();
     ServerConnector connector = new ServerConnector(server);
@@ -121,6 +174,96 @@ public final class HostBoundCatalogServer {
       } catch (Exception e) {
         System.err.println("closing the catalog failed: " + e);
       }
+    }
+  }
+
+  /**
+   * Adds client defaults to the servlet's own /v1/config answer (its endpoints and overrides kept):
+   * RESTCatalogAdapter builds that answer inside a package-private route, so it is amended here.
+   */
+  private static final class ClientDefaultsFilter extends HttpFilter {
+    private static final long serialVersionUID = 1L;
+
+    private final Map<String, String> defaults;
+
+    ClientDefaultsFilter(Map<String, String> defaults) {
+      this.defaults = Map.copyOf(defaults);
+    }
+
+    @Override
+    protected void doFilter(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
+        throws IOException, ServletException {
+      CapturedResponse captured = new CapturedResponse(response);
+      chain.doFilter(request, captured);
+      byte[] body = captured.body();
+      if (captured.getStatus() == HttpServletResponse.SC_OK) {
+        ConfigResponse served = ConfigResponseParser.fromJson(new String(body, StandardCharsets.UTF_8));
+        Map<String, String> merged = new HashMap<>(defaults);
+        merged.putAll(served.defaults());
+        ConfigResponse amended =
+            ConfigResponse.builder()
+                .withDefaults(merged)
+                .withOverrides(served.overrides())
+                .withEndpoints(served.endpoints())
+                .build();
+        body = ConfigResponseParser.toJson(amended).getBytes(StandardCharsets.UTF_8);
+      }
+      response.setContentLength(body.length);
+      response.getOutputStream().write(body);
+    }
+  }
+
+  /** Keeps what the servlet writes (headers and status pass through), so it can be rewritten. */
+  private static final class CapturedResponse extends HttpServletResponseWrapper {
+    private final ByteArrayOutputStream buffer = new ByteArrayOutputStream();
+    private PrintWriter writer;
+    private final ServletOutputStream stream =
+        new ServletOutputStream() {
+          @Override
+          public boolean isReady() {
+            return true;
+          }
+
+          @Override
+          public void setWriteListener(WriteListener listener) {}
+
+          @Override
+          public void write(int b) {
+            buffer.write(b);
+          }
+        };
+
+    CapturedResponse(HttpServletResponse response) {
+      super(response);
+    }
+
+    @Override
+    public ServletOutputStream getOutputStream() {
+      return stream;
+    }
+
+    @Override
+    public PrintWriter getWriter() {
+      if (writer == null) {
+        writer = new PrintWriter(new OutputStreamWriter(buffer, StandardCharsets.UTF_8));
+      }
+      return writer;
+    }
+
+    @Override
+    public void setContentLength(int length) {}
+
+    @Override
+    public void setContentLengthLong(long length) {}
+
+    @Override
+    public void flushBuffer() {
+      if (writer != null) writer.flush();
+    }
+
+    byte[] body() {
+      if (writer != null) writer.flush();
+      return buffer.toByteArray();
     }
   }
 }

@@ -46,7 +46,7 @@ export async function compileCatalogLauncher(
       ctx.javac,
       ['-nowarn', '-encoding', 'UTF-8', '-cp', classpath, '-d', staging, SOURCE],
       staging,
-      (command, output) => new LauncherCompileError(command, output),
+      { onFailure: (command, output) => new LauncherCompileError(command, output) },
     );
     await writeFile(join(staging, '.complete'), `${SOURCE}\n`);
     await rename(staging, target).catch(async (error: NodeJS.ErrnoException) => {
