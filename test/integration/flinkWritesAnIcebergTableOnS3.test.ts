@@ -8,7 +8,7 @@ const stack = stackEndpoints();
 
 // Only on a stack in the S3 warehouse mode (`stack up --s3` or LAMBDALAKE_S3=1 before the run).
 test.skipIf(stack.s3 === null)(
-  'a streaming Flink job writes an Iceberg table on s3:// and checkpoints there; the catalog, the S3 reader and a batch query see the same rows',
+  'a streaming Flink job writes an Iceberg table on s3://, checkpoints and savepoints there; the catalog, the S3 reader and a batch query see the same rows',
   async () => {
     const s3 = stack.s3!;
     const ns = `s3_smoke_${Date.now()}`;
@@ -49,9 +49,23 @@ test.skipIf(stack.s3 === null)(
         ).json()) as { 'metadata-location': string; metadata: TableMetadata };
         return (loaded.metadata.snapshots ?? []).length > 0 ? loaded : undefined;
       });
-      await fetch(`${stack.flinkRestUrl}/jobs/${jobId}?mode=cancel`, { method: 'PATCH' });
-      expect(await waitForJobState(stack.flinkRestUrl, jobId, ['CANCELED', 'FAILED'])).toBe(
-        'CANCELED',
+      // Stop with a savepoint into the configured savepoint folder, on the bucket too.
+      const stop = (await (
+        await fetch(`${stack.flinkRestUrl}/jobs/${jobId}/stop`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ drain: false }),
+        })
+      ).json()) as { 'request-id': string };
+      const savepoint = await waitFor('a completed savepoint', async () => {
+        const body = (await (
+          await fetch(`${stack.flinkRestUrl}/jobs/${jobId}/savepoints/${stop['request-id']}`)
+        ).json()) as { status: { id: string }; operation?: { location?: string } };
+        return body.status.id === 'COMPLETED' ? (body.operation?.location ?? '') : undefined;
+      });
+      expect(savepoint).toMatch(new RegExp(`^${stack.checkpointsUri}/savepoints/savepoint-`));
+      expect(await waitForJobState(stack.flinkRestUrl, jobId, ['FINISHED', 'FAILED'])).toBe(
+        'FINISHED',
       );
 
       // The catalog keeps the table in the bucket; src/iceberg's S3FileIO reads its manifests there.

@@ -28,6 +28,8 @@ test('stack up twice starts nothing the second time; a crash shows in status; do
     // The shared stack's run folder may come from LAMBDALAKE_RUN_DIR (CI sets it): never inherit it.
     LAMBDALAKE_RUN_DIR: join(home, 'run'),
     LAMBDALAKE_CACHE: resolveLayout().cache,
+    // The services listed below are those of a local warehouse, whatever mode the shared stack is in.
+    LAMBDALAKE_S3: '0',
     ...(await freePortsEnv()),
   };
   const options: StackOptions = { env, withoutServing: true };
