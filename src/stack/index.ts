@@ -12,12 +12,5 @@ export { resolvePorts, DEFAULT_PORTS, PORT_ENV_NAMES, type StackPorts } from './
 export { stderrProgress, silentProgress, type ProgressReporter } from './progress.ts';
 export { STACK_VERSIONS } from './versions.ts';
 export { SERVICE_NAMES, type ServiceName } from './services/serviceDefinition.ts';
-export {
-  stackUp,
-  stackDown,
-  stackStatus,
-  stackContext,
-  stackEndpointsOf,
-  type ServiceStatus,
-  type StackOptions,
-} from './stack.ts';
+export { stackUp, stackDown, stackContext, stackEndpointsOf, type StackOptions } from './stack.ts';
+export { stackStatus, type ServiceStatus } from './status.ts';

@@ -6,20 +6,9 @@ import { artifactPaths, resolveArtifacts } from './artifacts/resolveArtifacts.ts
 import type { StackEndpoints } from './endpoints.ts';
 import { lastLines, ServiceStartError, StackError } from './errors.ts';
 import { resolveLayout } from './layout.ts';
-import {
-  boundBeyond,
-  formatListenAddress,
-  listenAddressesOf,
-  listeningSocketsOf,
-} from './listeningSockets.ts';
+import { boundBeyond, formatListenAddress, listeningSocketsOf } from './listeningSockets.ts';
 import { resolvePorts } from './ports.ts';
-import {
-  isOurProcess,
-  residentMemoryMiB,
-  sleep,
-  spawnDetached,
-  stopProcessGroup,
-} from './processes.ts';
+import { isOurProcess, sleep, spawnDetached, stopProcessGroup } from './processes.ts';
 import type { ProgressReporter } from './progress.ts';
 import { findMarkedProcesses } from './processScan.ts';
 import {
@@ -38,6 +27,7 @@ import {
 import { kafkaService } from './services/kafka.ts';
 import { servingService } from './services/serving.ts';
 import {
+  SERVICE_NAMES,
   serviceMarker,
   type ServiceDefinition,
   type ServiceName,
@@ -50,12 +40,7 @@ import {
   requestedWarehouseMode,
 } from './warehouseMode.ts';
 import { s3Service } from './services/s3.ts';
-import {
-  readStackState,
-  writeStackState,
-  type StackState,
-  type StartedService,
-} from './stateFile.ts';
+import { readStackState, writeStackState, type StartedService } from './stateFile.ts';
 import { readFile } from 'node:fs/promises';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -94,7 +79,7 @@ export function stackContext(options: StackOptions = {}): StackContext {
 }
 
 /** Start groups: services within a group start together; a group waits for the previous one. */
-function serviceGroups(ctx: StackContext, options: StackOptions): ServiceDefinition[][] {
+export function serviceGroups(ctx: StackContext, options: StackOptions): ServiceDefinition[][] {
   const groups = [
     [
       ...(ctx.s3 ? [s3Service(ctx, ctx.s3)] : []),
@@ -123,61 +108,8 @@ export function stackEndpointsOf(ctx: StackContext): StackEndpoints {
   };
 }
 
-export interface ServiceStatus {
-  name: ServiceName;
-  url: string;
-  /** The address and main port the service is configured to listen on (no port: Flink picks them). */
-  host: string;
-  port: number | null;
-  /**
-   * Where its process actually listens, as `host:port` read from the kernel (/proc/net/tcp{,6});
-   * a JVM also opens ports of its own (Flink's RPC, blob server, ...). Empty unless running.
-   */
-  listening: string[];
-  pid: number | null;
-  /** running: our process is alive; crashed: we started it and it is gone; stopped: never started. */
-  state: 'running' | 'crashed' | 'stopped';
-  healthy: boolean;
-  detail: string;
-  rssMiB: number | null;
-  logFile: string;
-}
-
-/** Status of every service: process liveness from the pid file, health from each service's own API. */
-export async function stackStatus(options: StackOptions = {}): Promise<ServiceStatus[]> {
-  const ctx = stackContext(options);
-  const state = await readStackState(ctx.layout.run);
-  const services = serviceGroups(ctx, options).flat();
-  return Promise.all(services.map((service) => serviceStatus(ctx, service, state)));
-}
-
-async function serviceStatus(
-  ctx: StackContext,
-  service: ServiceDefinition,
-  state: StackState,
-): Promise<ServiceStatus> {
-  const started = state[service.name];
-  const alive = started ? await isOurProcess(started.pid, started.marker) : false;
-  const pid = alive && started ? started.pid : null;
-  const health = alive
-    ? await service.health()
-    : { healthy: false, detail: started ? 'process exited' : 'not started' };
-  return {
-    name: service.name,
-    url: service.url,
-    host: service.host,
-    port: service.port,
-    listening: pid === null ? [] : await listenAddressesOf(pid),
-    pid,
-    state: alive ? 'running' : started ? 'crashed' : 'stopped',
-    healthy: health.healthy,
-    detail: health.detail,
-    rssMiB: pid === null ? null : ((await residentMemoryMiB(pid)) ?? null),
-    logFile: started?.logFile ?? logFileOf(ctx, service.name),
-  };
-}
-
-function logFileOf(ctx: StackContext, name: ServiceName): string {
+/** The file a service's stdout and stderr go to. */
+export function logFileOf(ctx: StackContext, name: ServiceName): string {
   return join(ctx.layout.logs, `${name}.out`);
 }
 
@@ -318,10 +250,9 @@ export async function stackDown(
   const ctx = stackContext({ ...options, withoutServing: false });
   const state = await readStackState(ctx.layout.run);
   const stopped: ServiceName[] = [];
-  const order = serviceGroups(ctx, { ...options, withoutServing: false })
-    .flat()
-    .map((s) => s.name)
-    .reverse();
+  // Every name, not this mode's services: a stack started in another mode (or before serving
+  // existed) is stopped all the same.
+  const order = [...SERVICE_NAMES].reverse();
   for (const name of order) {
     const marker = serviceMarker(ctx.layout.run, name);
     const pids = new Set<number>(await findMarkedProcesses(marker));
