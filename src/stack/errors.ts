@@ -1,6 +1,16 @@
+/** What went wrong, for code that reacts to a stack error without parsing its message. */
+export type StackErrorCode =
+  | 'artifact_resolution_failed'
+  | 'launcher_compile_failed'
+  | 'missing_tool'
+  | 'port_in_use'
+  | 'service_start_failed'
+  | 'warehouse_mode_mismatch';
+
 /** Base of every error the local stack raises; `retriable` says whether running again may help. */
 export class StackError extends Error {
   constructor(
+    readonly code: StackErrorCode,
     message: string,
     readonly retriable: boolean,
     options?: { cause?: unknown },
@@ -16,7 +26,25 @@ export class ArtifactResolutionError extends StackError {
     readonly command: string,
     readonly output: string,
   ) {
-    super(`artifact resolution failed: ${command}\n${lastLines(output, 25)}`, true);
+    super(
+      'artifact_resolution_failed',
+      `artifact resolution failed: ${command}\n${lastLines(output, 25)}`,
+      true,
+    );
+  }
+}
+
+/** javac refused a launcher the stack compiles from the repository's source; carries javac's output. */
+export class LauncherCompileError extends StackError {
+  constructor(
+    readonly command: string,
+    readonly output: string,
+  ) {
+    super(
+      'launcher_compile_failed',
+      `compiling a launcher failed: ${command}\n${lastLines(output, 25)}`,
+      false,
+    );
   }
 }
 
@@ -29,16 +57,17 @@ export class ServiceStartError extends StackError {
     logTail: string,
   ) {
     super(
+      'service_start_failed',
       `${service} did not become healthy: ${detail}\nlast lines of ${logFile}:\n${logTail}`,
       true,
     );
   }
 }
 
-/** A required program (java, mvn, pip) is missing on this machine. */
+/** A required program (java, javac, mvn, pip) is missing on this machine. */
 export class MissingToolError extends StackError {
   constructor(tool: string, hint: string) {
-    super(`'${tool}' was not found on PATH: ${hint}`, false);
+    super('missing_tool', `'${tool}' was not found on PATH: ${hint}`, false);
   }
 }
 

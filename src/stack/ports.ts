@@ -8,6 +8,8 @@ export interface StackPorts {
   icebergCatalog: number;
   servingPostgres: number;
   servingHttp: number;
+  /** The S3 server of the S3 warehouse mode (`stack up --s3`). */
+  s3: number;
 }
 
 export const DEFAULT_PORTS: StackPorts = {
@@ -19,9 +21,11 @@ export const DEFAULT_PORTS: StackPorts = {
   icebergCatalog: 18181,
   servingPostgres: 15432,
   servingHttp: 18090,
+  s3: 19000,
 };
 
-const ENV_NAMES: Record<keyof StackPorts, string> = {
+/** The variable that sets each port alone. */
+export const PORT_ENV_NAMES: Record<keyof StackPorts, string> = {
   kafka: 'LAMBDALAKE_KAFKA_PORT',
   kafkaController: 'LAMBDALAKE_KAFKA_CONTROLLER_PORT',
   flinkRest: 'LAMBDALAKE_FLINK_REST_PORT',
@@ -30,6 +34,7 @@ const ENV_NAMES: Record<keyof StackPorts, string> = {
   icebergCatalog: 'LAMBDALAKE_ICEBERG_PORT',
   servingPostgres: 'LAMBDALAKE_PG_PORT',
   servingHttp: 'LAMBDALAKE_HTTP_PORT',
+  s3: 'LAMBDALAKE_S3_PORT',
 };
 
 /**
@@ -40,9 +45,9 @@ export function resolvePorts(env: NodeJS.ProcessEnv = process.env): StackPorts {
   const offset = parsePort('LAMBDALAKE_PORT_OFFSET', env.LAMBDALAKE_PORT_OFFSET ?? '0', true);
   const ports = { ...DEFAULT_PORTS };
   for (const key of Object.keys(ports) as (keyof StackPorts)[]) {
-    const raw = env[ENV_NAMES[key]];
+    const raw = env[PORT_ENV_NAMES[key]];
     ports[key] =
-      raw === undefined ? DEFAULT_PORTS[key] + offset : parsePort(ENV_NAMES[key], raw, false);
+      raw === undefined ? DEFAULT_PORTS[key] + offset : parsePort(PORT_ENV_NAMES[key], raw, false);
   }
   return ports;
 }

@@ -13,6 +13,7 @@ export function spawnDetached(launch: LaunchSpec, logFile: string): number {
     const child = spawn(launch.command, launch.args, {
       cwd: launch.cwd,
       env: { ...process.env, ...launch.env },
+      ...(launch.argv0 ? { argv0: launch.argv0 } : {}),
       detached: true,
       stdio: ['ignore', fd, fd],
       uid: launch.uid,

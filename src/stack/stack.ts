@@ -1,19 +1,14 @@
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { artifactPaths, resolveArtifacts } from './artifacts/resolveArtifacts.ts';
 import type { StackEndpoints } from './endpoints.ts';
 import { lastLines, ServiceStartError, StackError } from './errors.ts';
 import { resolveLayout } from './layout.ts';
+import { boundBeyond, formatListenAddress, listeningSocketsOf } from './listeningSockets.ts';
 import { resolvePorts } from './ports.ts';
-import {
-  isOurProcess,
-  residentMemoryMiB,
-  sleep,
-  spawnDetached,
-  stopProcessGroup,
-} from './processes.ts';
+import { isOurProcess, sleep, spawnDetached, stopProcessGroup } from './processes.ts';
 import type { ProgressReporter } from './progress.ts';
 import { findMarkedProcesses } from './processScan.ts';
 import {
@@ -21,18 +16,32 @@ import {
   flinkSqlGatewayService,
   flinkTaskManagerService,
 } from './services/flink.ts';
-import { checkpointsPath } from './services/flinkConfig.ts';
-import { icebergCatalogService, warehousePath } from './services/icebergCatalog.ts';
+import { checkpointsUri } from './services/flinkConfig.ts';
+import {
+  icebergCatalogService,
+  icebergCatalogUrl,
+  icebergClientProperties,
+  warehousePath,
+  warehouseUri,
+} from './services/icebergCatalog.ts';
 import { kafkaService } from './services/kafka.ts';
 import { postgresService } from './services/postgres.ts';
 import { servingService } from './services/serving.ts';
 import {
+  SERVICE_NAMES,
   serviceMarker,
   type ServiceDefinition,
   type ServiceName,
 } from './services/serviceDefinition.ts';
-import { DEFAULT_HEAPS, type StackContext } from './stackContext.ts';
-import { readStackState, writeStackState, type StackState } from './stateFile.ts';
+import { DEFAULT_BIND_HOST, DEFAULT_HEAPS, type StackContext } from './stackContext.ts';
+import {
+  fixWarehouseMode,
+  localS3Settings,
+  readWarehouseMode,
+  requestedWarehouseMode,
+} from './warehouseMode.ts';
+import { s3Service } from './services/s3.ts';
+import { readStackState, writeStackState, type StartedService } from './stateFile.ts';
 import { readFile } from 'node:fs/promises';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -41,28 +50,40 @@ export interface StackOptions {
   env?: NodeJS.ProcessEnv;
   /** Leave the serving endpoint out (e.g. before it exists, or for tests that start their own). */
   withoutServing?: boolean;
+  /**
+   * The S3 warehouse mode (`--s3`); default: LAMBDALAKE_S3, else what the run folder's first
+   * `up` chose, else a local warehouse.
+   */
+  s3?: boolean;
 }
 
 /** The stack's context from the environment; artifact paths are computed, not downloaded. */
 export function stackContext(options: StackOptions = {}): StackContext {
   const env = options.env ?? process.env;
   const layout = resolveLayout(env);
+  const ports = resolvePorts(env);
+  const mode = requestedWarehouseMode(env, options.s3) ??
+    readWarehouseMode(layout.run) ?? { s3: false };
   return {
     layout,
-    ports: resolvePorts(env),
+    ports,
     artifacts: artifactPaths(layout.cache),
     heaps: DEFAULT_HEAPS,
     taskSlots: Number(env.LAMBDALAKE_TASK_SLOTS ?? 16),
     java: env.JAVA_HOME ? join(env.JAVA_HOME, 'bin', 'java') : 'java',
+    javac: env.JAVA_HOME ? join(env.JAVA_HOME, 'bin', 'javac') : 'javac',
+    bindHost: DEFAULT_BIND_HOST,
+    s3: mode.s3 ? localS3Settings(ports) : null,
     node: process.execPath,
     repoRoot: REPO_ROOT,
   };
 }
 
 /** Start groups: services within a group start together; a group waits for the previous one. */
-function serviceGroups(ctx: StackContext, options: StackOptions): ServiceDefinition[][] {
+export function serviceGroups(ctx: StackContext, options: StackOptions): ServiceDefinition[][] {
   const groups = [
     [
+      ...(ctx.s3 ? [s3Service(ctx, ctx.s3)] : []),
       kafkaService(ctx),
       icebergCatalogService(ctx),
       flinkJobManagerService(ctx),
@@ -80,60 +101,17 @@ export function stackEndpointsOf(ctx: StackContext): StackEndpoints {
     kafkaBrokers: [`127.0.0.1:${ctx.ports.kafka}`],
     flinkRestUrl: `http://127.0.0.1:${ctx.ports.flinkRest}`,
     sqlGatewayUrl: `http://127.0.0.1:${ctx.ports.sqlGateway}`,
-    icebergCatalogUrl: `http://127.0.0.1:${ctx.ports.icebergCatalog}`,
-    warehouseUri: pathToFileURL(warehousePath(ctx)).href,
-    warehousePath: warehousePath(ctx),
-    checkpointsUri: pathToFileURL(checkpointsPath(ctx)).href,
+    icebergCatalogUrl: icebergCatalogUrl(ctx),
+    warehouseUri: warehouseUri(ctx),
+    warehousePath: ctx.s3 ? null : warehousePath(ctx),
+    checkpointsUri: checkpointsUri(ctx),
+    icebergClientProperties: icebergClientProperties(ctx.s3),
+    s3: ctx.s3,
   };
 }
 
-export interface ServiceStatus {
-  name: ServiceName;
-  url: string;
-  host: string;
-  port: number;
-  pid: number | null;
-  /** running: our process is alive; crashed: we started it and it is gone; stopped: never started. */
-  state: 'running' | 'crashed' | 'stopped';
-  healthy: boolean;
-  detail: string;
-  rssMiB: number | null;
-  logFile: string;
-}
-
-/** Status of every service: process liveness from the pid file, health from each service's own API. */
-export async function stackStatus(options: StackOptions = {}): Promise<ServiceStatus[]> {
-  const ctx = stackContext(options);
-  const state = await readStackState(ctx.layout.run);
-  const services = serviceGroups(ctx, options).flat();
-  return Promise.all(services.map((service) => serviceStatus(ctx, service, state)));
-}
-
-async function serviceStatus(
-  ctx: StackContext,
-  service: ServiceDefinition,
-  state: StackState,
-): Promise<ServiceStatus> {
-  const started = state[service.name];
-  const alive = started ? await isOurProcess(started.pid, started.marker) : false;
-  const health = alive
-    ? await service.health()
-    : { healthy: false, detail: started ? 'process exited' : 'not started' };
-  return {
-    name: service.name,
-    url: service.url,
-    host: service.host,
-    port: service.port,
-    pid: alive && started ? started.pid : null,
-    state: alive ? 'running' : started ? 'crashed' : 'stopped',
-    healthy: health.healthy,
-    detail: health.detail,
-    rssMiB: alive && started ? ((await residentMemoryMiB(started.pid)) ?? null) : null,
-    logFile: started?.logFile ?? logFileOf(ctx, service.name),
-  };
-}
-
-function logFileOf(ctx: StackContext, name: ServiceName): string {
+/** The file a service's stdout and stderr go to. */
+export function logFileOf(ctx: StackContext, name: ServiceName): string {
   return join(ctx.layout.logs, `${name}.out`);
 }
 
@@ -148,7 +126,11 @@ export async function stackUp(
   const ctx = stackContext(options);
   for (const dir of [ctx.layout.logs, ctx.layout.data, ctx.layout.conf])
     await mkdir(dir, { recursive: true });
-  ctx.artifacts = await resolveArtifacts(ctx.layout.cache, progress);
+  await fixWarehouseMode(
+    ctx.layout.run,
+    requestedWarehouseMode(options.env ?? process.env, options.s3),
+  );
+  ctx.artifacts = await resolveArtifacts(ctx.layout.cache, progress, { s3: ctx.s3 !== null });
   const state = await readStackState(ctx.layout.run);
   const started: ServiceName[] = [];
   let saving = Promise.resolve();
@@ -157,33 +139,56 @@ export async function stackUp(
     await Promise.all(
       group.map(async (service) => {
         const previous = state[service.name];
-        if (previous && (await isOurProcess(previous.pid, previous.marker))) {
+        const running = previous && (await isOurProcess(previous.pid, previous.marker));
+        if (running && (await keepRunning(ctx, service, previous, progress))) {
           await progress.step(
             `${service.name} already running (pid ${previous.pid}); checking health`,
             () => waitHealthy(service, previous.logFile),
           );
-          return;
+        } else {
+          await progress.step(`starting ${service.name} on ${service.url}`, async () => {
+            await assertPortFree(service);
+            const launch = await service.prepare();
+            const logFile = logFileOf(ctx, service.name);
+            const pid = spawnDetached(launch, logFile);
+            state[service.name] = {
+              pid,
+              marker: serviceMarker(ctx.layout.run, service.name),
+              startedAt: new Date().toISOString(),
+              logFile,
+            };
+            await save();
+            started.push(service.name);
+            await waitHealthy(service, logFile, pid);
+          });
         }
-        await progress.step(`starting ${service.name} on ${service.url}`, async () => {
-          await assertPortFree(service);
-          const launch = await service.prepare();
-          const logFile = logFileOf(ctx, service.name);
-          const pid = spawnDetached(launch, logFile);
-          state[service.name] = {
-            pid,
-            marker: serviceMarker(ctx.layout.run, service.name),
-            startedAt: new Date().toISOString(),
-            logFile,
-          };
-          await save();
-          started.push(service.name);
-          await waitHealthy(service, logFile, pid);
-        });
+        if (service.ready) await progress.step(`${service.name}: setting up`, service.ready);
       }),
     );
   }
   await saving;
   return { started, endpoints: stackEndpointsOf(ctx) };
+}
+
+/**
+ * Whether a running service may stay as it is. One started by an older lambdalake may listen beyond
+ * the bind host (the catalog bound every interface before issue 21): it is stopped, to be started
+ * again, rather than kept exposed.
+ */
+async function keepRunning(
+  ctx: StackContext,
+  service: ServiceDefinition,
+  running: StartedService,
+  progress: ProgressReporter,
+): Promise<boolean> {
+  const exposed = boundBeyond(await listeningSocketsOf(running.pid), ctx.bindHost);
+  if (exposed.length === 0) return true;
+  const where = exposed.map(formatListenAddress).join(', ');
+  await progress.step(
+    `stopping ${service.name} (pid ${running.pid}): it listens on ${where}, beyond ${ctx.bindHost}`,
+    () => stopProcessGroup(running.pid, running.marker),
+  );
+  return false;
 }
 
 async function waitHealthy(
@@ -227,9 +232,12 @@ async function tail(file: string): Promise<string> {
 }
 
 async function assertPortFree(service: ServiceDefinition): Promise<void> {
+  // The TaskManager has no port of its own: nothing another process could already hold.
+  if (service.port === null) return;
   const health = await service.health();
-  if (service.name !== 'flink-taskmanager' && health.healthy) {
+  if (health.healthy) {
     throw new StackError(
+      'port_in_use',
       `port ${service.port} already answers as ${service.name} but not as a process this stack started; stop it or set another port (see README, "Ports")`,
       false,
     );
@@ -244,10 +252,9 @@ export async function stackDown(
   const ctx = stackContext({ ...options, withoutServing: false });
   const state = await readStackState(ctx.layout.run);
   const stopped: ServiceName[] = [];
-  const order = serviceGroups(ctx, { ...options, withoutServing: false })
-    .flat()
-    .map((s) => s.name)
-    .reverse();
+  // Every name, not this mode's services: a stack started in another mode (or before serving
+  // existed) is stopped all the same.
+  const order = [...SERVICE_NAMES].reverse();
   for (const name of order) {
     const marker = serviceMarker(ctx.layout.run, name);
     const pids = new Set<number>(await findMarkedProcesses(marker));

@@ -17,7 +17,18 @@ export const STACK_VERSIONS = {
    * 14 KB test-fixtures jar without declared dependencies is published.
    */
   icebergRestServer: '1.10.1',
+  /**
+   * Flink's S3 filesystem plugin for `stack up --s3`. Maven Central has flink-s3-fs-hadoop 2.1.0
+   * and 2.1.1 but no 2.1.2 or 2.1.3; a plugin loads in its own class loader against Flink's stable
+   * FileSystem API, so the newest 2.1 patch there serves Flink 2.1.3.
+   */
+  flinkS3Plugin: '2.1.1',
   kafka: '4.2.0',
+  /**
+   * The S3 server of `stack up --s3`: MinIO, built from the Go module proxy (MinIO publishes no
+   * release tags Go understands, so the module version is a pseudo-version of a commit).
+   */
+  minio: 'v0.0.0-20260212201848-7aac2a2c5b7c',
   scala: '2.13',
   hadoop: '3.4.1',
   log4j: '2.24.3',

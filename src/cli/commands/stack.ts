@@ -17,7 +17,7 @@ import {
 /** `lambdalake stack up | down | status | logs <service>`. */
 export function stackCommand(): Command {
   const stack = new Command('stack').description(
-    'the local stack: Kafka, Flink (JobManager, TaskManager, SQL Gateway), Iceberg REST catalog, serving',
+    'the local stack: Kafka, Flink (JobManager, TaskManager, SQL Gateway), Iceberg REST catalog, serving (and an S3 server with --s3)',
   );
 
   stack
@@ -26,9 +26,13 @@ export function stackCommand(): Command {
       'resolve artifacts and start every service that is not already running; idempotent',
     )
     .option('--json', 'print the status as JSON')
-    .action(async (opts: { json?: boolean }) => {
+    .option(
+      '--s3',
+      'S3 warehouse mode: a local S3 server (MinIO) holds the Iceberg warehouse and Flink checkpoints (also LAMBDALAKE_S3=1); a run folder keeps the mode of its first up',
+    )
+    .action(async (opts: { json?: boolean; s3?: boolean }) => {
       const started = Date.now();
-      const result = await stackUp(stderrProgress());
+      const result = await stackUp(stderrProgress(), opts.s3 ? { s3: true } : {});
       process.stderr.write(
         result.started.length === 0
           ? 'stack already running: nothing started\n'
@@ -49,10 +53,10 @@ export function stackCommand(): Command {
 
   stack
     .command('status')
-    .description('each service: url, pid, health, resident memory')
+    .description('each service: where it listens, url, pid, health, resident memory')
     .option(
       '--json',
-      'print JSON: an array of {name, url, host, port, pid, state, healthy, detail, rssMiB, logFile}',
+      'print JSON: an array of {name, url, host, port, listening, pid, state, healthy, detail, rssMiB, logFile}',
     )
     .action(async (opts: { json?: boolean }) => {
       const statuses = await stackStatus();
@@ -103,12 +107,14 @@ function printStatus(statuses: ServiceStatus[], json: boolean): void {
     return;
   }
   const table = new Table({
-    head: ['service', 'url', 'pid', 'state', 'healthy', 'RSS MiB', 'detail'],
+    head: ['service', 'listens on', 'url', 'pid', 'state', 'healthy', 'RSS MiB', 'detail'],
     style: process.stdout.isTTY ? {} : { head: [], border: [] },
   });
   for (const s of statuses) {
     table.push([
       s.name,
+      // What the kernel says the process listens on (one address a line), not what was configured.
+      s.listening.length > 0 ? s.listening.join('\n') : '-',
       s.url,
       s.pid ?? '-',
       s.state,

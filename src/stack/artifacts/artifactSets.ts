@@ -50,3 +50,23 @@ export const ICEBERG_REST_ARTIFACTS: MavenArtifact[] = [
     ...onlyJar,
   },
 ];
+
+/** S3 mode: Flink's S3 filesystem (a plugin, for checkpoints and savepoints on s3://). */
+export const FLINK_S3_PLUGIN_ARTIFACTS: MavenArtifact[] = [
+  {
+    groupId: 'org.apache.flink',
+    artifactId: 'flink-s3-fs-hadoop',
+    version: V.flinkS3Plugin,
+    ...onlyJar,
+  },
+];
+
+/** S3 mode: Iceberg's S3FileIO with the AWS SDK it needs, for Flink's Iceberg catalog and sink. */
+export const ICEBERG_AWS_ARTIFACTS: MavenArtifact[] = [
+  {
+    groupId: 'org.apache.iceberg',
+    artifactId: 'iceberg-aws-bundle',
+    version: V.iceberg,
+    ...onlyJar,
+  },
+];

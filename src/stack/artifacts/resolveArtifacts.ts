@@ -3,12 +3,15 @@ import { STACK_VERSIONS } from '../versions.ts';
 import type { ProgressReporter } from '../progress.ts';
 import {
   FLINK_CONNECTOR_ARTIFACTS,
+  FLINK_S3_PLUGIN_ARTIFACTS,
   FLINK_SQL_GATEWAY_ARTIFACTS,
+  ICEBERG_AWS_ARTIFACTS,
   ICEBERG_REST_ARTIFACTS,
   KAFKA_ARTIFACTS,
 } from './artifactSets.ts';
 import { resolveFlinkDistribution } from './flinkDistribution.ts';
 import { resolveMavenArtifacts, type MavenArtifact } from './maven.ts';
+import { minioBinaryPath, resolveMinio } from './minio.ts';
 
 /** Folders of resolved jars, one per classpath the stack builds. */
 export interface ResolvedArtifacts {
@@ -18,6 +21,10 @@ export interface ResolvedArtifacts {
   flinkSqlGatewayLib: string;
   flinkBashJavaUtilsJar: string;
   icebergRestLib: string;
+  /** S3 mode only: Flink's S3 filesystem jar (installed as a plugin), Iceberg's S3FileIO bundle, MinIO. */
+  flinkS3PluginLib: string;
+  icebergAwsLib: string;
+  minioBinary: string;
 }
 
 const v = STACK_VERSIONS;
@@ -35,13 +42,20 @@ export function artifactPaths(cacheDir: string): ResolvedArtifacts {
     ),
     flinkSqlGatewayLib: join(cacheDir, `flink-sql-gateway-${v.flink}`),
     icebergRestLib: join(cacheDir, `iceberg-rest-${v.icebergRestServer}`),
+    flinkS3PluginLib: join(cacheDir, `flink-s3-fs-hadoop-${v.flinkS3Plugin}`),
+    icebergAwsLib: join(cacheDir, `iceberg-aws-bundle-${v.iceberg}`),
+    minioBinary: minioBinaryPath(cacheDir, v.minio),
   };
 }
 
-/** Resolves every pinned artifact into the cache, reporting each step; cheap when all are present. */
+/**
+ * Resolves every pinned artifact into the cache, reporting each step; cheap when all are present.
+ * The S3 warehouse's artifacts only when `s3` is set.
+ */
 export async function resolveArtifacts(
   cacheDir: string,
   progress: ProgressReporter,
+  { s3 = false }: { s3?: boolean } = {},
 ): Promise<ResolvedArtifacts> {
   const paths = artifactPaths(cacheDir);
   const maven = (label: string, artifacts: MavenArtifact[], target: string) =>
@@ -59,5 +73,16 @@ export async function resolveArtifacts(
     paths.flinkSqlGatewayLib,
   );
   await maven(`iceberg-rest-${v.icebergRestServer}`, ICEBERG_REST_ARTIFACTS, paths.icebergRestLib);
+  if (s3) {
+    await maven(
+      `flink-s3-fs-hadoop-${v.flinkS3Plugin}`,
+      FLINK_S3_PLUGIN_ARTIFACTS,
+      paths.flinkS3PluginLib,
+    );
+    await maven(`iceberg-aws-bundle-${v.iceberg}`, ICEBERG_AWS_ARTIFACTS, paths.icebergAwsLib);
+    await progress.step('MinIO (Go module proxy, ~5 min once)', () =>
+      resolveMinio(cacheDir, v.minio),
+    );
+  }
   return paths;
 }

@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runTool } from '../artifacts/run.ts';
 import type { StackContext } from '../stackContext.ts';
@@ -22,18 +22,51 @@ function flinkConfDir(ctx: StackContext): string {
 }
 
 function flinkClasspath(ctx: StackContext, extra: string[] = []): string {
-  return [`${ctx.artifacts.flinkLib}/*`, `${ctx.artifacts.flinkConnectorsLib}/*`, ...extra].join(
-    ':',
-  );
+  // S3 mode: Iceberg's S3FileIO (with its AWS SDK) beside the Iceberg runtime, for catalogs and sinks.
+  const s3 = ctx.s3 ? [`${ctx.artifacts.icebergAwsLib}/*`] : [];
+  return [
+    `${ctx.artifacts.flinkLib}/*`,
+    `${ctx.artifacts.flinkConnectorsLib}/*`,
+    ...s3,
+    ...extra,
+  ].join(':');
+}
+
+/** Flink's plugins folder: in S3 mode, flink-s3-fs-hadoop in a folder of its own, as Flink wants. */
+function flinkPluginsDir(ctx: StackContext): string {
+  return join(flinkConfDir(ctx), 'plugins');
+}
+
+/** Idempotent and additive: the three Flink processes prepare it, two of them at once. */
+async function writeFlinkPlugins(ctx: StackContext): Promise<void> {
+  const root = flinkPluginsDir(ctx);
+  await mkdir(root, { recursive: true });
+  if (!ctx.s3) return;
+  const plugin = join(root, 's3-fs-hadoop');
+  await mkdir(plugin, { recursive: true });
+  const jars = (await readdir(ctx.artifacts.flinkS3PluginLib)).filter((f) => f.endsWith('.jar'));
+  for (const jar of jars) {
+    await symlink(join(ctx.artifacts.flinkS3PluginLib, jar), join(plugin, jar)).catch(
+      (error: NodeJS.ErrnoException) => {
+        if (error.code !== 'EEXIST') throw error;
+      },
+    );
+  }
 }
 
 async function writeFlinkConf(ctx: StackContext): Promise<string> {
   const dir = flinkConfDir(ctx);
   await mkdir(dir, { recursive: true });
-  await mkdir(checkpointsPath(ctx), { recursive: true });
+  if (!ctx.s3) await mkdir(checkpointsPath(ctx), { recursive: true });
   await writeFile(join(dir, 'config.yaml'), flinkConfigYaml(ctx));
   await writeFile(join(dir, 'log4j.properties'), flinkLog4jProperties());
+  await writeFlinkPlugins(ctx);
   return dir;
+}
+
+/** What every Flink process reads from its environment: where its plugins are. */
+function flinkEnv(ctx: StackContext): Record<string, string> {
+  return { FLINK_PLUGINS_DIR: flinkPluginsDir(ctx) };
 }
 
 /** Launches a Flink JVM with the memory flags Flink's own start scripts would compute. */
@@ -72,7 +105,7 @@ async function flinkLaunch(
       confDir,
       ...dynamicArgs,
     ],
-    env: {},
+    env: flinkEnv(ctx),
     cwd: ctx.layout.run,
   };
 }
@@ -81,7 +114,7 @@ export function flinkJobManagerService(ctx: StackContext): ServiceDefinition {
   const url = `http://127.0.0.1:${ctx.ports.flinkRest}`;
   return {
     name: 'flink-jobmanager',
-    host: '127.0.0.1',
+    host: ctx.bindHost,
     port: ctx.ports.flinkRest,
     url,
     startTimeoutMs: 90_000,
@@ -104,8 +137,8 @@ export function flinkTaskManagerService(ctx: StackContext): ServiceDefinition {
   const url = `http://127.0.0.1:${ctx.ports.flinkRest}`;
   return {
     name: 'flink-taskmanager',
-    host: '127.0.0.1',
-    port: ctx.ports.flinkRest,
+    host: ctx.bindHost,
+    port: null,
     url: `${url}/taskmanagers`,
     startTimeoutMs: 90_000,
     prepare: () =>
@@ -138,7 +171,7 @@ export function flinkSqlGatewayService(ctx: StackContext): ServiceDefinition {
   const url = `http://127.0.0.1:${ctx.ports.sqlGateway}`;
   return {
     name: 'flink-sql-gateway',
-    host: '127.0.0.1',
+    host: ctx.bindHost,
     port: ctx.ports.sqlGateway,
     url,
     startTimeoutMs: 90_000,
@@ -160,7 +193,7 @@ export function flinkSqlGatewayService(ctx: StackContext): ServiceDefinition {
           confDir,
         ],
         // The gateway reads FLINK_CONF_DIR to find the cluster (rest.address/rest.port) it submits to.
-        env: { FLINK_CONF_DIR: confDir },
+        env: { ...flinkEnv(ctx), FLINK_CONF_DIR: confDir },
         cwd: ctx.layout.run,
       };
     },

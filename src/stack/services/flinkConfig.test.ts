@@ -1,7 +1,8 @@
 import { describe, expect, test } from 'vitest';
 import { parse } from 'yaml';
 import { DEFAULT_PORTS } from '../ports.ts';
-import { DEFAULT_HEAPS } from '../stackContext.ts';
+import { DEFAULT_BIND_HOST, DEFAULT_HEAPS } from '../stackContext.ts';
+import { localS3Settings } from '../warehouseMode.ts';
 import { flinkConfigYaml, parseBashJavaUtilsOutput } from './flinkConfig.ts';
 
 const layout = {
@@ -15,7 +16,14 @@ const layout = {
 
 describe('flinkConfigYaml', () => {
   const config = parse(
-    flinkConfigYaml({ ports: DEFAULT_PORTS, heaps: DEFAULT_HEAPS, taskSlots: 12, layout }),
+    flinkConfigYaml({
+      ports: DEFAULT_PORTS,
+      heaps: DEFAULT_HEAPS,
+      taskSlots: 12,
+      layout,
+      bindHost: DEFAULT_BIND_HOST,
+      s3: null,
+    }),
   ) as Record<string, unknown>;
 
   test('binds every endpoint to loopback', () => {
@@ -37,6 +45,32 @@ describe('flinkConfigYaml', () => {
     expect(config['execution.checkpointing.dir']).toBe(
       'file:///h/run/data/flink-checkpoints/checkpoints',
     );
+  });
+});
+
+test('in the S3 warehouse mode, checkpoints go to the bucket and S3A gets endpoint, path style and keys', () => {
+  const s3 = localS3Settings(DEFAULT_PORTS);
+  const config = parse(
+    flinkConfigYaml({
+      ports: DEFAULT_PORTS,
+      heaps: DEFAULT_HEAPS,
+      taskSlots: 1,
+      layout,
+      bindHost: DEFAULT_BIND_HOST,
+      s3,
+    }),
+  ) as Record<string, unknown>;
+  expect(config['execution.checkpointing.dir']).toBe(
+    's3://lambdalake/flink-checkpoints/checkpoints',
+  );
+  expect(config['execution.checkpointing.savepoint-dir']).toBe(
+    's3://lambdalake/flink-checkpoints/savepoints',
+  );
+  expect(config).toMatchObject({
+    's3.endpoint': 'http://127.0.0.1:19000',
+    's3.path.style.access': true,
+    's3.access-key': s3.accessKeyId,
+    's3.secret-key': s3.secretAccessKey,
   });
 });
 

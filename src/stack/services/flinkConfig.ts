@@ -1,33 +1,54 @@
 import { pathToFileURL } from 'node:url';
 import { join } from 'node:path';
-import type { StackContext } from '../stackContext.ts';
+import type { S3Settings, StackContext } from '../stackContext.ts';
 
 /** Folder for Flink checkpoints and savepoints (shared by JobManager, TaskManager and tests). */
 export function checkpointsPath(ctx: Pick<StackContext, 'layout'>): string {
   return join(ctx.layout.data, 'flink-checkpoints');
 }
 
+/** Where checkpoints and savepoints go: the local folder, or the bucket in the S3 warehouse mode. */
+export function checkpointsUri(ctx: Pick<StackContext, 'layout' | 's3'>): string {
+  return ctx.s3
+    ? `s3://${ctx.s3.bucket}/flink-checkpoints`
+    : pathToFileURL(checkpointsPath(ctx)).href;
+}
+
 /**
- * Flink 2.x reads only conf/config.yaml. Flattened keys are valid there. Everything binds to
- * 127.0.0.1; memory is sized by total process size so Flink derives heap, managed and network memory.
+ * Flink's S3 filesystem (flink-s3-fs-hadoop) reads `s3.*` keys and hands them to Hadoop's S3A as
+ * `fs.s3a.*`: the same keys a cloud deployment sets, here pointed at the local S3 server.
+ */
+function s3Entries(s3: S3Settings): [string, string | boolean][] {
+  return [
+    ['s3.endpoint', s3.endpoint],
+    ['s3.endpoint.region', s3.region],
+    ['s3.path.style.access', true],
+    ['s3.access-key', s3.accessKeyId],
+    ['s3.secret-key', s3.secretAccessKey],
+  ];
+}
+
+/**
+ * Flink 2.x reads only conf/config.yaml. Flattened keys are valid there. Every server binds to the
+ * stack's bind host (loopback unless changed) and is reached on 127.0.0.1; memory is sized by total process size so Flink derives heap, managed and network memory.
  */
 export function flinkConfigYaml(
-  ctx: Pick<StackContext, 'ports' | 'heaps' | 'taskSlots' | 'layout'>,
+  ctx: Pick<StackContext, 'ports' | 'heaps' | 'taskSlots' | 'layout' | 'bindHost' | 's3'>,
 ): string {
-  const checkpoints = pathToFileURL(checkpointsPath(ctx)).href;
+  const checkpoints = checkpointsUri(ctx);
   const entries: [string, string | number | boolean][] = [
     ['jobmanager.rpc.address', '127.0.0.1'],
     ['jobmanager.rpc.port', ctx.ports.flinkRpc],
-    ['jobmanager.bind-host', '127.0.0.1'],
+    ['jobmanager.bind-host', ctx.bindHost],
     ['jobmanager.memory.process.size', ctx.heaps.jobManagerProcess],
     ['taskmanager.host', '127.0.0.1'],
-    ['taskmanager.bind-host', '127.0.0.1'],
+    ['taskmanager.bind-host', ctx.bindHost],
     ['taskmanager.numberOfTaskSlots', ctx.taskSlots],
     ['taskmanager.memory.process.size', ctx.heaps.taskManagerProcess],
     // Jobs here are small and state lives on the heap (hashmap backend): less managed memory.
     ['taskmanager.memory.managed.fraction', 0.2],
     ['rest.address', '127.0.0.1'],
-    ['rest.bind-address', '127.0.0.1'],
+    ['rest.bind-address', ctx.bindHost],
     ['rest.port', ctx.ports.flinkRest],
     ['parallelism.default', 1],
     ['state.backend.type', 'hashmap'],
@@ -39,9 +60,10 @@ export function flinkConfigYaml(
     // Iceberg and Hadoop keep threads past job end; the leak check would fail jobs for it.
     ['classloader.check-leaked-classloader', false],
     ['sql-gateway.endpoint.rest.address', '127.0.0.1'],
-    ['sql-gateway.endpoint.rest.bind-address', '127.0.0.1'],
+    ['sql-gateway.endpoint.rest.bind-address', ctx.bindHost],
     ['sql-gateway.endpoint.rest.port', ctx.ports.sqlGateway],
     ['sql-gateway.session.idle-timeout', '30min'],
+    ...(ctx.s3 ? s3Entries(ctx.s3) : []),
   ];
   return (
     entries

@@ -19,3 +19,18 @@ export async function httpHealth(
     return { healthy: false, detail: `${url}: ${reason}` };
   }
 }
+
+/** Healthy when `url` answers 2xx, whatever the body (e.g. MinIO's empty /minio/health/live). */
+export async function httpStatusHealth(url: string): Promise<HealthResult> {
+  try {
+    const response = await fetch(url, { signal: AbortSignal.timeout(2000) });
+    await response.arrayBuffer();
+    return response.ok
+      ? { healthy: true, detail: 'ok' }
+      : { healthy: false, detail: `${url} answered HTTP ${response.status}` };
+  } catch (error) {
+    const reason =
+      error instanceof Error && error.cause instanceof Error ? error.cause.message : String(error);
+    return { healthy: false, detail: `${url}: ${reason}` };
+  }
+}

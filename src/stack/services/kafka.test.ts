@@ -1,5 +1,6 @@
 import { expect, test } from 'vitest';
 import { DEFAULT_PORTS } from '../ports.ts';
+import { DEFAULT_BIND_HOST } from '../stackContext.ts';
 import { kafkaServerProperties } from './kafka.ts';
 
 test('a single KRaft node listens on loopback with replication factors of one', () => {
@@ -12,7 +13,7 @@ test('a single KRaft node listens on loopback with replication factors of one', 
     conf: '/r/conf',
   };
   const props = Object.fromEntries(
-    kafkaServerProperties({ ports: DEFAULT_PORTS, layout })
+    kafkaServerProperties({ ports: DEFAULT_PORTS, layout, bindHost: DEFAULT_BIND_HOST })
       .split('\n')
       .filter((l) => l.includes('='))
       .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),

@@ -7,14 +7,20 @@ import { runTool } from '../artifacts/run.ts';
 import type { StackContext } from '../stackContext.ts';
 import { serviceMarker, type HealthResult, type ServiceDefinition } from './serviceDefinition.ts';
 
-/** server.properties of a single KRaft node that is broker and controller at once, loopback only. */
-export function kafkaServerProperties(ctx: Pick<StackContext, 'ports' | 'layout'>): string {
+/**
+ * server.properties of a single KRaft node that is broker and controller at once, bound to the
+ * stack's bind host (loopback unless changed) and advertised on 127.0.0.1.
+ */
+export function kafkaServerProperties(
+  ctx: Pick<StackContext, 'ports' | 'layout' | 'bindHost'>,
+): string {
   const { kafka, kafkaController } = ctx.ports;
+  const bind = ctx.bindHost.includes(':') ? `[${ctx.bindHost}]` : ctx.bindHost;
   return [
     'process.roles=broker,controller',
     'node.id=1',
     `controller.quorum.bootstrap.servers=127.0.0.1:${kafkaController}`,
-    `listeners=PLAINTEXT://127.0.0.1:${kafka},CONTROLLER://127.0.0.1:${kafkaController}`,
+    `listeners=PLAINTEXT://${bind}:${kafka},CONTROLLER://${bind}:${kafkaController}`,
     `advertised.listeners=PLAINTEXT://127.0.0.1:${kafka}`,
     'controller.listener.names=CONTROLLER',
     'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
@@ -60,7 +66,7 @@ export function kafkaService(ctx: StackContext): ServiceDefinition {
   const brokers = [`127.0.0.1:${ctx.ports.kafka}`];
   return {
     name: 'kafka',
-    host: '127.0.0.1',
+    host: ctx.bindHost,
     port: ctx.ports.kafka,
     url: `kafka://127.0.0.1:${ctx.ports.kafka}`,
     startTimeoutMs: 60_000,

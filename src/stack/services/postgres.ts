@@ -22,6 +22,7 @@ export function postgresBinDir(env: NodeJS.ProcessEnv = process.env): string {
     : [];
   if (versions[0]) return join(root, versions[0], 'bin');
   throw new StackError(
+    'missing_tool',
     'PostgreSQL server binaries not found in /usr/lib/postgresql/<version>/bin: install them (apt-get install postgresql) or set LAMBDALAKE_POSTGRES_BIN',
     false,
   );
@@ -39,6 +40,7 @@ function serverAccount(): { uid: number; gid: number } | undefined {
     return { uid, gid };
   } catch {
     throw new StackError(
+      'missing_tool',
       'running as root, PostgreSQL needs the `postgres` account to run as: install the postgresql package or run as another user',
       false,
     );
@@ -106,6 +108,7 @@ async function initdb(
     );
     if (result.status !== 0)
       throw new StackError(
+        'service_start_failed',
         `initdb of ${dir} failed (exit ${result.status}): ${(result.stderr || result.stdout || String(result.error)).trim()}`,
         false,
       );
@@ -116,13 +119,14 @@ async function initdb(
 
 /**
  * The serving store: a real PostgreSQL server from the machine's packages, its data under the run
- * folder, listening on 127.0.0.1 only (no Unix socket), passwords checked with SCRAM.
+ * folder, listening on the stack's bind host only (127.0.0.1; no Unix socket), passwords checked with
+ * SCRAM.
  */
 export function postgresService(ctx: StackContext): ServiceDefinition {
   const port = ctx.ports.servingPostgres;
   return {
     name: 'postgres',
-    host: '127.0.0.1',
+    host: ctx.bindHost,
     port,
     url: `postgres://127.0.0.1:${port}/lambdalake`,
     startTimeoutMs: 60_000,
@@ -139,7 +143,7 @@ export function postgresService(ctx: StackContext): ServiceDefinition {
           '-c',
           `port=${port}`,
           '-c',
-          'listen_addresses=127.0.0.1',
+          `listen_addresses=${ctx.bindHost}`,
           '-c',
           'unix_socket_directories=',
           '-c',

@@ -1,5 +1,6 @@
-/** Names of the local stack's processes, in start order. */
+/** Names of the local stack's processes, in start order (s3 only in the S3 warehouse mode). */
 export const SERVICE_NAMES = [
+  's3',
   'kafka',
   'iceberg-catalog',
   'flink-jobmanager',
@@ -19,6 +20,8 @@ export interface HealthResult {
 export interface LaunchSpec {
   command: string;
   args: string[];
+  /** argv[0], for a program that takes no extra flag to carry the marker (MinIO). */
+  argv0?: string;
   env: Record<string, string>;
   cwd: string;
   /** Run as this account (PostgreSQL refuses root); the current one when absent. */
@@ -31,10 +34,13 @@ export interface ServiceDefinition {
   name: ServiceName;
   url: string;
   host: string;
-  port: number;
+  /** The port it listens on, or null when it has none of its own (the TaskManager: Flink picks its ports). */
+  port: number | null;
   /** Writes configs and one-time state (e.g. formats Kafka storage), safe to run again; returns how to launch. */
   prepare(): Promise<LaunchSpec>;
   health(): Promise<HealthResult>;
+  /** Idempotent setup once it is healthy (e.g. the S3 bucket), run by every `up`. */
+  ready?(): Promise<void>;
   /** How long a fresh start may take before the stack gives up on it. */
   startTimeoutMs: number;
 }

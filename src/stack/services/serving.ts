@@ -1,6 +1,7 @@
 import { join } from 'node:path';
-import type { StackContext } from '../stackContext.ts';
+import type { S3Settings, StackContext } from '../stackContext.ts';
 import { httpHealth } from './httpHealth.ts';
+import { icebergCatalogUrl } from './icebergCatalog.ts';
 import { LOCAL_POSTGRES_OWNER } from './postgres.ts';
 import { serviceMarker, type ServiceDefinition } from './serviceDefinition.ts';
 
@@ -12,6 +13,7 @@ export function servingService(ctx: StackContext): ServiceDefinition {
   const url = `http://127.0.0.1:${ctx.ports.servingHttp}`;
   return {
     name: 'serving',
+    // src/serving binds its HTTP listener to LAMBDALAKE_SERVING_BIND, 127.0.0.1 by default.
     host: '127.0.0.1',
     port: ctx.ports.servingHttp,
     url,
@@ -29,12 +31,26 @@ export function servingService(ctx: StackContext): ServiceDefinition {
         env: {
           LAMBDALAKE_SERVING_PG_URL: `postgres://${LOCAL_POSTGRES_OWNER.user}:${LOCAL_POSTGRES_OWNER.password}@127.0.0.1:${ctx.ports.servingPostgres}/lambdalake`,
           LAMBDALAKE_HTTP_PORT: String(ctx.ports.servingHttp),
-          LAMBDALAKE_ICEBERG_URL: `http://127.0.0.1:${ctx.ports.icebergCatalog}`,
+          LAMBDALAKE_ICEBERG_URL: icebergCatalogUrl(ctx),
           LAMBDALAKE_KAFKA_BROKERS: `127.0.0.1:${ctx.ports.kafka}`,
+          ...(ctx.s3 ? awsSdkEnv(ctx.s3) : {}),
         },
         cwd: ctx.repoRoot,
       };
     },
     health: () => httpHealth(`${url}/health`),
+  };
+}
+
+/**
+ * S3 mode: serving reads data files through src/iceberg's S3FileIO, an AWS SDK client configured by
+ * the SDK's usual variables; the endpoint is an IP address, which the SDK addresses path-style.
+ */
+function awsSdkEnv(s3: S3Settings): Record<string, string> {
+  return {
+    AWS_ENDPOINT_URL_S3: s3.endpoint,
+    AWS_REGION: s3.region,
+    AWS_ACCESS_KEY_ID: s3.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: s3.secretAccessKey,
   };
 }
