@@ -3,7 +3,10 @@ import type { Project } from '../definitions/loadProject.ts';
 import type { MetricDefinition, QualityCheck, SourceDefinition } from '../definitions/schema.ts';
 import { ident, lit, type RuntimeBindings } from './bindings.ts';
 import { icebergSchema, masterPartitionSpec, type IcebergField } from './icebergSchema.ts';
+import { deadLetterInsert, deadLetterTableDdl } from './deadLetters.ts';
 import { names } from './names.ts';
+import { speedKeyExpression, speedSinkDdl } from './speedSink.ts';
+import { checkedViewName, checkedViewSql, rawColumns, RAW } from './validity.ts';
 import { metricVersion } from './version.ts';
 
 export interface TableSpec {
@@ -22,6 +25,8 @@ export interface CompiledSource {
   topic: string;
   partitions: number;
   masterTable: TableSpec;
+  /** Where the ingestion job writes the records it cannot accept, with a reason each. */
+  deadLetterTopic: string;
   ingestionJobName: string;
   ingestionGroupId: string;
   /** Kafka → Iceberg master table, streaming, exactly-once into Iceberg on checkpoints. */
@@ -83,11 +88,12 @@ function table(b: RuntimeBindings, name: string): string {
   return `${ident(b.catalogName)}.${ident(b.namespace)}.${ident(name)}`;
 }
 
-function columnList(source: SourceDefinition): string {
-  return source.columns.map((c) => `  ${ident(c.name)} ${c.type}`).join(',\n');
-}
-
-function kafkaTableDdl(
+/**
+ * The source's Kafka topic as a `raw` table (see validity.ts for why not `json`); in streaming the
+ * watermark sits on the parsed event time, which is NULL for a bad record (the watermark generator
+ * skips NULLs; the checked view filters those rows before any operator needs a time).
+ */
+function rawKafkaTableDdl(
   name: string,
   source: SourceDefinition,
   b: RuntimeBindings,
@@ -95,31 +101,46 @@ function kafkaTableDdl(
   watermark: boolean,
 ): string {
   const wm = watermark
-    ? `,\n  WATERMARK FOR ${ident(source.event_time)} AS ${ident(source.event_time)} - ${flinkInterval(parseDuration(source.watermark_delay)!)}`
+    ? `,\n  WATERMARK FOR ${ident(RAW.eventTime)} AS ${ident(RAW.eventTime)} - ${flinkInterval(parseDuration(source.watermark_delay)!)}`
     : '';
   const props = {
     connector: 'kafka',
     topic: source.topic,
     'properties.bootstrap.servers': b.kafkaBootstrap,
-    format: source.format,
+    format: 'raw',
     ...options,
   };
-  return `CREATE TEMPORARY TABLE ${ident(name)} (\n${columnList(source)}${wm}\n) WITH (\n${Object.entries(
-    props,
-  )
+  return `CREATE TEMPORARY TABLE ${ident(name)} (\n${rawColumns(source)
+    .map((c) => `  ${c}`)
+    .join(',\n')}${wm}\n) WITH (\n${Object.entries(props)
     .map(([k, v]) => `  ${lit(k)} = ${lit(v)}`)
     .join(',\n')}\n);`;
+}
+
+/**
+ * The source name as the speed layer binds it: valid records only, the first copy of each dedupe
+ * key (keep-first on processing time: Flink's append-only Deduplicate, whose state lives as long as
+ * the job's `table.exec.state.ttl`, the metric's `speed.state_ttl`).
+ */
+function speedSourceView(source: SourceDefinition): string {
+  const cols = source.columns.map((c) => ident(c.name)).join(', ');
+  const valid = `FROM ${ident(checkedViewName(source))}\nWHERE ${ident(RAW.problem)} IS NULL`;
+  const view = source.dedupe_key
+    ? `SELECT ${cols} FROM (\n  SELECT ${cols}, ROW_NUMBER() OVER (PARTITION BY ${ident(source.dedupe_key)} ORDER BY ${ident(RAW.proctime)}) AS lambdalake_occurrence\n  ${valid.replace('\n', '\n  ')}\n) WHERE lambdalake_occurrence = 1`
+    : `SELECT ${cols} ${valid}`;
+  return `CREATE TEMPORARY VIEW ${ident(source.name)} AS\n${view};`;
 }
 
 export function compileSource(source: SourceDefinition, b: RuntimeBindings): CompiledSource {
   const masterName = names.masterTable(source.name);
   const group = names.ingestionGroup(b.namespace, source.name);
-  const kafkaName = `${source.name}__kafka`;
+  const rawName = `${source.name}__raw`;
+  const deadLetters = `${source.name}__dead_letters`;
   const ingestionScript = [
     catalogDdl(b),
     // group-offsets: a restart without a checkpoint resumes from the offsets committed with the last checkpoint.
-    kafkaTableDdl(
-      kafkaName,
+    rawKafkaTableDdl(
+      rawName,
       source,
       b,
       {
@@ -129,7 +150,13 @@ export function compileSource(source: SourceDefinition, b: RuntimeBindings): Com
       },
       false,
     ),
-    `INSERT INTO ${table(b, masterName)}\nSELECT ${source.columns.map((c) => ident(c.name)).join(', ')} FROM ${ident(kafkaName)};`,
+    checkedViewSql(source, rawName),
+    deadLetterTableDdl(deadLetters, names.deadLetterTopic(b.namespace, source.name), b),
+    // One job, two sinks: valid records to the master table, the rest to the dead letters.
+    `EXECUTE STATEMENT SET\nBEGIN\n${[
+      `INSERT INTO ${table(b, masterName)}\nSELECT ${source.columns.map((c) => ident(c.name)).join(', ')}\nFROM ${ident(checkedViewName(source))}\nWHERE ${ident(RAW.problem)} IS NULL;`,
+      deadLetterInsert(deadLetters, source),
+    ].join('\n')}\nEND;`,
   ].join('\n\n');
   return {
     name: source.name,
@@ -146,6 +173,7 @@ export function compileSource(source: SourceDefinition, b: RuntimeBindings): Com
         'write.format.default': 'parquet',
       },
     },
+    deadLetterTopic: names.deadLetterTopic(b.namespace, source.name),
     ingestionJobName: names.ingestionJob(b.namespace, source.name),
     ingestionGroupId: group,
     ingestionScript,
@@ -181,7 +209,7 @@ export function compileMetric(
   const speedTopic = names.speedTopic(b.namespace, metric.name, version);
   const selectAll = source.columns.map((c) => ident(c.name)).join(', ');
   const sinkName = `${metric.name}__speed`;
-  const pk = [metric.grain.column, ...metric.keys].map(ident).join(', ');
+  const rawName = `${source.name}__raw`;
 
   const batchScript = (cutoverMs: number, masterSnapshotId: string | null) => {
     const hint = masterSnapshotId
@@ -201,8 +229,8 @@ export function compileMetric(
 
   const streamingScript = (startMs: number) =>
     [
-      kafkaTableDdl(
-        source.name,
+      rawKafkaTableDdl(
+        rawName,
         source,
         b,
         {
@@ -212,8 +240,10 @@ export function compileMetric(
         },
         true,
       ),
-      `CREATE TEMPORARY TABLE ${ident(sinkName)} (\n${columns.map((c) => `  ${ident(c.name)} ${c.type}`).join(',\n')},\n  PRIMARY KEY (${pk}) NOT ENFORCED\n) WITH (\n  'connector' = 'upsert-kafka',\n  'topic' = ${lit(speedTopic)},\n  'properties.bootstrap.servers' = ${lit(b.kafkaBootstrap)},\n  'key.format' = 'json',\n  'value.format' = 'json',\n  'key.json.timestamp-format.standard' = 'ISO-8601',\n  'value.json.timestamp-format.standard' = 'ISO-8601'\n);`,
-      `INSERT INTO ${ident(sinkName)}\nSELECT ${outputList} FROM (\n${sql}\n) AS lambdalake_metric;`,
+      checkedViewSql(source, rawName),
+      speedSourceView(source),
+      speedSinkDdl(sinkName, speedTopic, columns, b),
+      `INSERT INTO ${ident(sinkName)}\nSELECT ${speedKeyExpression([metric.grain.column, ...metric.keys])}, ${outputList} FROM (\n${sql}\n) AS lambdalake_metric;`,
     ].join('\n\n');
 
   const grainMs = parseDuration(metric.grain.size)!;
@@ -250,6 +280,8 @@ export function compileMetric(
       'execution.runtime-mode': 'streaming',
       'table.exec.state.ttl': `${parseDuration(metric.speed.state_ttl)! / 1000} s`,
       'table.local-time-zone': 'UTC',
+      // The sink key is a function of the group key (speedSink.ts): no upsert materializer needed.
+      'table.exec.sink.upsert-materialize': 'NONE',
       'pipeline.name': names.speedJob(b.namespace, metric.name, version),
     },
     unionViewSql: [

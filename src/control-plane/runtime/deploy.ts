@@ -28,6 +28,12 @@ export function desiredDeployment(cp: ControlPlane): DesiredDeployment {
       partitions: s.partitions,
       compacted: false,
     })),
+    // Dead letters are rare: one partition keeps them in the order they were seen.
+    ...cp.compiled.sources.map((s) => ({
+      name: s.deadLetterTopic,
+      partitions: 1,
+      compacted: false,
+    })),
     ...cp.compiled.metrics.map((m) => ({
       name: m.speedTopic,
       partitions: cp.sourceOf(m).partitions,
