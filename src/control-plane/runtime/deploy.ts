@@ -14,6 +14,8 @@ import { readPublication } from '../orchestrator/publication.ts';
 import type { TableSpec } from '../compiler/compile.ts';
 import { names, servingSchema } from '../compiler/names.ts';
 import type { ControlPlane } from './controlPlane.ts';
+import { jobProblems } from '../orchestrator/health.ts';
+import type { JobView } from '../orchestrator/ports.ts';
 
 /** The deployment record lives in the namespace's properties: metric → version served. */
 export const SERVED_PREFIX = 'lambdalake.served.';
@@ -85,6 +87,7 @@ export async function observeDeployment(cp: ControlPlane): Promise<ObservedDeplo
       .filter(([k]) => k.startsWith(SERVED_PREFIX))
       .map(([k, v]) => [k.slice(SERVED_PREFIX.length), v]),
   );
+  const crashLooping = await crashLoopingJobs(cp, jobs);
   const publishedVersions = new Set<string>();
   for (const metric of cp.compiled.metrics) {
     if (!tables.some((t) => t.name === metric.batchTable.name)) continue;
@@ -99,8 +102,31 @@ export async function observeDeployment(cp: ControlPlane): Promise<ObservedDeplo
     tables: new Set(tables.map((t) => `${t.namespace.join('.')}.${t.name}`)),
     jobs,
     servedVersions,
+    crashLooping,
   };
 }
+
+/** Alive jobs of this deployment that are restarting or failed recently, with the root cause. */
+async function crashLoopingJobs(
+  cp: ControlPlane,
+  jobs: readonly JobView[],
+): Promise<Map<string, string>> {
+  const wanted = new Set([
+    ...cp.compiled.sources.map((s) => s.ingestionJobName),
+    ...cp.compiled.metrics.map((m) => m.speedJobName),
+  ]);
+  const out = new Map<string, string>();
+  const now = Date.now();
+  for (const job of jobs) {
+    if (!wanted.has(job.name) || !LOOPING_CANDIDATES.has(job.state)) continue;
+    const failures = await cp.engine.failures(job.jobId).catch(() => []);
+    const problems = jobProblems('job', { ...job, failures, detailsUrl: '' }, now);
+    if (problems.length > 0) out.set(job.jobId, failures[0]?.rootCause ?? job.state);
+  }
+  return out;
+}
+
+const LOOPING_CANDIDATES = new Set(['RUNNING', 'RESTARTING', 'FAILING', 'CREATED', 'INITIALIZING']);
 
 export interface DeployResult {
   actions: DeployAction[];
@@ -159,6 +185,11 @@ async function execute(
       return null;
     case 'start-job':
       await startJob(cp, action.job.name, action.restoreFromJobId, say, now);
+      return null;
+    case 'replace-job':
+      await cp.engine.cancel(action.jobId);
+      await cp.engine.jobManager.waitForState(action.jobId, ['CANCELED', 'FAILED', 'FINISHED']);
+      await startJob(cp, action.job.name, action.jobId, say, now);
       return null;
     case 'first-batch': {
       const metric = cp.metric(action.metric);
