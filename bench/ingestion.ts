@@ -85,9 +85,9 @@ try {
   const producer = kafka.producer();
   await producer.connect();
   const start = Date.now() - 3_600_000;
-  for (let i = 0; i < RECORDS; i += 10_000) {
+  for (let i = 0; i < RECORDS; i += 2_000) {
     const messages = [];
-    for (let j = i; j < Math.min(RECORDS, i + 10_000); j++)
+    for (let j = i; j < Math.min(RECORDS, i + 2_000); j++)
       messages.push({
         value: JSON.stringify({
           order_id: `o${j}`,

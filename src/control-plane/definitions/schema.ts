@@ -95,10 +95,33 @@ export const sourceSchema = z
   })
   .strict();
 
+/** How many offending rows a row-level check tolerates; none declared means none tolerated. */
+const tolerance = {
+  max_count: z
+    .number()
+    .int()
+    .min(0)
+    .optional()
+    .describe('at most this many offending rows per column'),
+  max_fraction: z
+    .number()
+    .min(0)
+    .max(1)
+    .optional()
+    .describe('at most this share (0..1) of the rows per column'),
+};
 const qualityCheck = z.discriminatedUnion('check', [
   z.object({ check: z.literal('min_rows'), value: z.number().int().min(0) }).strict(),
-  z.object({ check: z.literal('not_null'), columns: z.array(identifier).min(1) }).strict(),
-  z.object({ check: z.literal('non_negative'), columns: z.array(identifier).min(1) }).strict(),
+  z
+    .object({ check: z.literal('not_null'), columns: z.array(identifier).min(1), ...tolerance })
+    .strict(),
+  z
+    .object({
+      check: z.literal('non_negative'),
+      columns: z.array(identifier).min(1),
+      ...tolerance,
+    })
+    .strict(),
 ]);
 
 export const metricSchema = z

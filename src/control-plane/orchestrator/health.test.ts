@@ -21,7 +21,7 @@ test('a restarting job is unhealthy with its root cause in one line and where to
   expect(sourceHealth(job('RESTARTING', [crash]), NOW)).toEqual({
     verdict: 'unhealthy',
     problems: [
-      'ingestion job j1 is RESTARTING: IOException: Failed to deserialize consumer record due to (see http://flink/#/job/running/j1/exceptions)',
+      'ingestion job j1 is RESTARTING: IOException: Failed to deserialize consumer record due to (see http://flink/#/job/running/j1/exceptions); lambdalake deploy starts it again',
     ],
   });
 });

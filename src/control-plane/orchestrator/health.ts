@@ -38,7 +38,9 @@ export function jobProblems(what: string, job: ObservedJob | null, nowMs: number
   const newest = job.failures[0];
   const cause = newest ? `: ${newest.rootCause} (see ${job.detailsUrl})` : '';
   if (!RUNNING_STATES.has(job.state))
-    return [`${what} ${job.jobId} is ${job.state}${cause || ` (see ${job.detailsUrl})`}`];
+    return [
+      `${what} ${job.jobId} is ${job.state}${cause || ` (see ${job.detailsUrl})`}; lambdalake deploy starts it again`,
+    ];
   const recent = job.failures.filter((f) => nowMs - f.timestampMs < RECENT_FAILURE_MS);
   if (recent.length > 0)
     return [
