@@ -11,7 +11,7 @@ CREATE TEMPORARY TABLE `page_views__raw` (
   'topic' = 'page_views',
   'properties.bootstrap.servers' = '127.0.0.1:19092',
   'format' = 'raw',
-  'properties.group.id' = 'lambdalake-speed-checkout_funnel-v92d4851e',
+  'properties.group.id' = 'lambdalake-speed-checkout_funnel-v68d1c727',
   'scan.startup.mode' = 'timestamp',
   'scan.startup.timestamp-millis' = '1795477800000'
 );
@@ -63,7 +63,7 @@ CREATE TEMPORARY TABLE `checkout_funnel__speed` (
   PRIMARY KEY (`lambdalake_key`) NOT ENFORCED
 ) WITH (
   'connector' = 'upsert-kafka',
-  'topic' = 'lambdalake.speed.checkout_funnel.v92d4851e',
+  'topic' = 'lambdalake.speed.checkout_funnel.v68d1c727',
   'properties.bootstrap.servers' = '127.0.0.1:19092',
   'key.format' = 'json',
   'value.format' = 'json',

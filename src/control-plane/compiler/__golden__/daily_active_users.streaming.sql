@@ -11,7 +11,7 @@ CREATE TEMPORARY TABLE `page_views__raw` (
   'topic' = 'page_views',
   'properties.bootstrap.servers' = '127.0.0.1:19092',
   'format' = 'raw',
-  'properties.group.id' = 'lambdalake-speed-daily_active_users-vc5f69074',
+  'properties.group.id' = 'lambdalake-speed-daily_active_users-v9632ded4',
   'scan.startup.mode' = 'timestamp',
   'scan.startup.timestamp-millis' = '1795477800000'
 );
@@ -62,7 +62,7 @@ CREATE TEMPORARY TABLE `daily_active_users__speed` (
   PRIMARY KEY (`lambdalake_key`) NOT ENFORCED
 ) WITH (
   'connector' = 'upsert-kafka',
-  'topic' = 'lambdalake.speed.daily_active_users.vc5f69074',
+  'topic' = 'lambdalake.speed.daily_active_users.v9632ded4',
   'properties.bootstrap.servers' = '127.0.0.1:19092',
   'key.format' = 'json',
   'value.format' = 'json',

@@ -11,7 +11,7 @@ CREATE TEMPORARY TABLE `orders__raw` (
   'topic' = 'orders',
   'properties.bootstrap.servers' = '127.0.0.1:19092',
   'format' = 'raw',
-  'properties.group.id' = 'lambdalake-speed-hourly_revenue-v34303ec3',
+  'properties.group.id' = 'lambdalake-speed-hourly_revenue-ve036f889',
   'scan.startup.mode' = 'timestamp',
   'scan.startup.timestamp-millis' = '1795477800000'
 );
@@ -61,7 +61,7 @@ CREATE TEMPORARY TABLE `hourly_revenue__speed` (
   PRIMARY KEY (`lambdalake_key`) NOT ENFORCED
 ) WITH (
   'connector' = 'upsert-kafka',
-  'topic' = 'lambdalake.speed.hourly_revenue.v34303ec3',
+  'topic' = 'lambdalake.speed.hourly_revenue.ve036f889',
   'properties.bootstrap.servers' = '127.0.0.1:19092',
   'key.format' = 'json',
   'value.format' = 'json',
