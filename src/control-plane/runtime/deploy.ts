@@ -189,7 +189,7 @@ async function execute(
     case 'replace-job':
       await cp.engine.cancel(action.jobId);
       await cp.engine.jobManager.waitForState(action.jobId, ['CANCELED', 'FAILED', 'FINISHED']);
-      await startJob(cp, action.job.name, action.jobId, say, now);
+      await startJob(cp, action.job.name, action.jobId, say, now, { planMayDiffer: true });
       return null;
     case 'first-batch': {
       const metric = cp.metric(action.metric);
@@ -261,7 +261,14 @@ async function startJob(
   restoreFromJobId: string | null,
   say: (message: string) => void,
   now: () => Date,
+  options: { planMayDiffer?: boolean } = {},
 ): Promise<void> {
+  // A job replaced after a definition fix may have a different plan: state of operators that no
+  // longer exist is dropped instead of refusing the restore. The Kafka source then falls back to
+  // the consumer group's offsets, committed with the same checkpoints as the master table.
+  const recovery: Record<string, string> = options.planMayDiffer
+    ? { 'execution.state-recovery.ignore-unclaimed-state': 'true' }
+    : {};
   const restoreFrom = restoreFromJobId
     ? await cp.engine.latestRetainedState(restoreFromJobId)
     : null;
@@ -276,7 +283,7 @@ async function startJob(
     const { jobId } = await cp.engine.submitScript(source.ingestionScript, {
       mode: 'streaming',
       jobName: name,
-      config: { 'execution.checkpointing.interval': INGESTION_CHECKPOINT_INTERVAL },
+      config: { 'execution.checkpointing.interval': INGESTION_CHECKPOINT_INTERVAL, ...recovery },
       restoreFrom: restoreFrom ?? undefined,
     });
     say(`  ${name} is job ${jobId}`);
@@ -293,7 +300,7 @@ async function startJob(
   const { jobId } = await cp.engine.submitScript(metric.streamingScript(startMs), {
     mode: 'streaming',
     jobName: name,
-    config: metric.streamingConfig,
+    config: { ...metric.streamingConfig, ...recovery },
     restoreFrom: restoreFrom ?? undefined,
   });
   say(
