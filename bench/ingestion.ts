@@ -110,7 +110,10 @@ try {
       const { jobId } = await engine.submitScript(script, {
         mode: 'streaming',
         jobName: `${namespace}-${path}-${round}`,
-        config: { 'execution.checkpointing.interval': '1 s' },
+        config:
+          path === 'checked'
+            ? compiled.ingestionConfig
+            : { 'execution.checkpointing.interval': '1 s' },
       });
       const finished = await engine.jobManager.waitForState(jobId, ['FINISHED', 'FAILED'], 600_000);
       if (finished !== 'FINISHED') throw new Error(`${path} job ${jobId} ended ${finished}`);

@@ -16,13 +16,15 @@ const source = sourceSchema.parse({
   dedupe_key: 'click_id',
 });
 
-test('the problem CASE checks JSON, event time and dedupe key first, then each column in order', () => {
-  const reasons = [...problemExpression(source).matchAll(/THEN (.*)$/gm)].map((m) => m[1]);
+test('the problem CASE asks why the event time is missing first (value, JSON, field, form), then the dedupe key, then each column in order', () => {
+  const reasons = [...problemExpression(source).matchAll(/(?:THEN|ELSE) (.*)$/gm)]
+    .map((m) => m[1])
+    .filter((r) => r !== 'CASE');
   expect(reasons).toEqual([
     "'value: empty'",
     "'value: not a JSON object'",
     "'event_time: missing or null'",
-    "CONCAT('event_time: ''', SUBSTRING(`event_time__text` FROM 1 FOR 80), ''' is not ''yyyy-MM-dd HH:mm:ss[.SSS]'' (UTC) or ISO-8601 with T and Z or an offset')",
+    "CONCAT('event_time: ''', SUBSTRING(JSON_VALUE(`lambdalake_text`, '$.event_time') FROM 1 FOR 80), ''' is not ''yyyy-MM-dd HH:mm:ss[.SSS]'' (UTC) or ISO-8601 with T and Z or an offset')",
     "'click_id: missing or null (the dedupe key identifies the event)'",
     "'campaign: an object or array, not STRING'",
     "'campaign: missing or null'",

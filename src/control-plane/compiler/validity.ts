@@ -33,7 +33,6 @@ export const RAW = {
   kafkaTimestamp: 'lambdalake_kafka_timestamp',
   eventTime: 'lambdalake_event_time',
   proctime: 'lambdalake_proctime',
-  isObject: 'lambdalake_is_object',
   problem: 'lambdalake_problem',
 } as const;
 
@@ -89,19 +88,29 @@ export function rawColumns(source: SourceDefinition): string[] {
   ];
 }
 
+/**
+ * Why a record without an event time is bad. Only evaluated for such records (a CASE branch): a
+ * value that is not a JSON object never has one, so the valid path pays for neither IS JSON nor a
+ * second parse of the event-time field.
+ */
+function eventTimeProblem(source: SourceDefinition): string {
+  const t = ident(RAW.text);
+  const text = jsonValue(t, source.event_time);
+  return [
+    'CASE',
+    `      WHEN ${t} IS NULL THEN ${lit('value: empty')}`,
+    `      WHEN NOT (${t} IS JSON OBJECT) THEN ${lit('value: not a JSON object')}`,
+    `      WHEN ${text} IS NULL THEN ${lit(`${source.event_time}: missing or null`)}`,
+    `      ELSE CONCAT(${lit(`${source.event_time}: '`)}, SUBSTRING(${text} FROM 1 FOR ${QUOTE_CHARS}), ${lit(`' is not ${EVENT_TIME_FORMAT_HINTS[source.event_time_format]}`)})`,
+    '    END',
+  ].join('\n');
+}
+
 /** The CASE naming the first problem of a record, NULL for a valid one. */
 export function problemExpression(source: SourceDefinition): string {
   const t = ident(RAW.text);
   const quote = (c: string) => `SUBSTRING(${ident(textOf(c))} FROM 1 FOR ${QUOTE_CHARS})`;
-  const when: [string, string][] = [
-    [`${t} IS NULL`, lit('value: empty')],
-    [`NOT ${ident(RAW.isObject)}`, lit('value: not a JSON object')],
-    [`${ident(textOf(source.event_time))} IS NULL`, lit(`${source.event_time}: missing or null`)],
-    [
-      `${ident(RAW.eventTime)} IS NULL`,
-      `CONCAT(${lit(`${source.event_time}: '`)}, ${quote(source.event_time)}, ${lit(`' is not ${EVENT_TIME_FORMAT_HINTS[source.event_time_format]}`)})`,
-    ],
-  ];
+  const when: [string, string][] = [[`${ident(RAW.eventTime)} IS NULL`, eventTimeProblem(source)]];
   if (source.dedupe_key)
     when.push([
       `${ident(textOf(source.dedupe_key))} IS NULL`,
@@ -137,7 +146,9 @@ export function checkedViewSql(source: SourceDefinition, rawName: string): strin
   const metadata = [RAW.value, RAW.partition, RAW.offset, RAW.kafkaTimestamp, RAW.proctime].map(
     ident,
   );
-  const texts = source.columns.map(
+  // The event time is parsed once, by the raw table's computed column.
+  const fields = source.columns.filter((c) => c.name !== source.event_time);
+  const texts = fields.map(
     (c) => `${once(jsonValue(ident(RAW.text), c.name))} AS ${ident(textOf(c.name))}`,
   );
   const typed = source.columns.map((c) =>
@@ -145,11 +156,10 @@ export function checkedViewSql(source: SourceDefinition, rawName: string): strin
       ? `${ident(RAW.eventTime)} AS ${ident(c.name)}`
       : `${typedValue(ident(textOf(c.name)), c.type, source)} AS ${ident(c.name)}`,
   );
-  const isObject = `${once(`${ident(RAW.text)} IS JSON OBJECT`)} AS ${ident(RAW.isObject)}`;
-  const parsed = `SELECT ${[...metadata, ident(RAW.eventTime), ident(RAW.text), isObject, ...texts.map((t) => `\n    ${t}`)].join(', ')}\n  FROM (SELECT *, ${once(valueText)} AS ${ident(RAW.text)} FROM ${ident(rawName)})`;
+  const parsed = `SELECT ${[...metadata, ident(RAW.eventTime), ident(RAW.text), ...texts.map((t) => `\n    ${t}`)].join(', ')}\n  FROM (SELECT *, ${once(valueText)} AS ${ident(RAW.text)} FROM ${ident(rawName)})`;
   return [
     `CREATE TEMPORARY VIEW ${ident(checkedViewName(source))} AS`,
-    `SELECT ${[...metadata, ident(RAW.text), ...source.columns.map((c) => ident(textOf(c.name)))].join(', ')},`,
+    `SELECT ${[...metadata, ident(RAW.text), ...fields.map((c) => ident(textOf(c.name)))].join(', ')},`,
     `  ${problemExpression(source)} AS ${ident(RAW.problem)},`,
     `  ${source.columns.map((c) => ident(c.name)).join(', ')}`,
     `FROM (`,

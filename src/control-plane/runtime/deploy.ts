@@ -20,9 +20,6 @@ import type { JobView } from '../orchestrator/ports.ts';
 /** The deployment record lives in the namespace's properties: metric → version served. */
 export const SERVED_PREFIX = 'lambdalake.served.';
 
-/** Ingestion commits to Iceberg on checkpoints: this bounds how stale a batch cycle's master can be. */
-export const INGESTION_CHECKPOINT_INTERVAL = '1 s';
-
 export function desiredDeployment(cp: ControlPlane): DesiredDeployment {
   const topics: DesiredTopic[] = [
     ...cp.compiled.sources.map((s) => ({
@@ -283,7 +280,7 @@ async function startJob(
     const { jobId } = await cp.engine.submitScript(source.ingestionScript, {
       mode: 'streaming',
       jobName: name,
-      config: { 'execution.checkpointing.interval': INGESTION_CHECKPOINT_INTERVAL, ...recovery },
+      config: { ...source.ingestionConfig, ...recovery },
       restoreFrom: restoreFrom ?? undefined,
     });
     say(`  ${name} is job ${jobId}`);

@@ -17,12 +17,14 @@ CREATE TEMPORARY TABLE `page_views__raw` (
 );
 
 CREATE TEMPORARY VIEW `page_views__checked` AS
-SELECT `lambdalake_value`, `lambdalake_partition`, `lambdalake_offset`, `lambdalake_kafka_timestamp`, `lambdalake_proctime`, `lambdalake_text`, `event_id__text`, `user_id__text`, `country__text`, `page__text`, `action__text`, `event_time__text`,
+SELECT `lambdalake_value`, `lambdalake_partition`, `lambdalake_offset`, `lambdalake_kafka_timestamp`, `lambdalake_proctime`, `lambdalake_text`, `event_id__text`, `user_id__text`, `country__text`, `page__text`, `action__text`,
   CASE
-    WHEN `lambdalake_text` IS NULL THEN 'value: empty'
-    WHEN NOT `lambdalake_is_object` THEN 'value: not a JSON object'
-    WHEN `event_time__text` IS NULL THEN 'event_time: missing or null'
-    WHEN `lambdalake_event_time` IS NULL THEN CONCAT('event_time: ''', SUBSTRING(`event_time__text` FROM 1 FOR 80), ''' is not ''yyyy-MM-dd HH:mm:ss[.SSS]'' (UTC) or ISO-8601 with T and Z or an offset')
+    WHEN `lambdalake_event_time` IS NULL THEN CASE
+      WHEN `lambdalake_text` IS NULL THEN 'value: empty'
+      WHEN NOT (`lambdalake_text` IS JSON OBJECT) THEN 'value: not a JSON object'
+      WHEN JSON_VALUE(`lambdalake_text`, '$.event_time') IS NULL THEN 'event_time: missing or null'
+      ELSE CONCAT('event_time: ''', SUBSTRING(JSON_VALUE(`lambdalake_text`, '$.event_time') FROM 1 FOR 80), ''' is not ''yyyy-MM-dd HH:mm:ss[.SSS]'' (UTC) or ISO-8601 with T and Z or an offset')
+    END
     WHEN `event_id__text` IS NULL THEN 'event_id: missing or null (the dedupe key identifies the event)'
     WHEN `user_id__text` IS NULL AND JSON_EXISTS(`lambdalake_text`, '$.user_id') THEN 'user_id: an object or array, not STRING'
     WHEN `country__text` IS NULL AND JSON_EXISTS(`lambdalake_text`, '$.country') THEN 'country: an object or array, not STRING'
@@ -37,13 +39,12 @@ FROM (
     `page__text` AS `page`,
     `action__text` AS `action`,
     `lambdalake_event_time` AS `event_time`
-  FROM (SELECT `lambdalake_value`, `lambdalake_partition`, `lambdalake_offset`, `lambdalake_kafka_timestamp`, `lambdalake_proctime`, `lambdalake_event_time`, `lambdalake_text`, CASE WHEN RAND() >= 0 THEN `lambdalake_text` IS JSON OBJECT END AS `lambdalake_is_object`, 
+  FROM (SELECT `lambdalake_value`, `lambdalake_partition`, `lambdalake_offset`, `lambdalake_kafka_timestamp`, `lambdalake_proctime`, `lambdalake_event_time`, `lambdalake_text`, 
     CASE WHEN RAND() >= 0 THEN JSON_VALUE(`lambdalake_text`, '$.event_id') END AS `event_id__text`, 
     CASE WHEN RAND() >= 0 THEN JSON_VALUE(`lambdalake_text`, '$.user_id') END AS `user_id__text`, 
     CASE WHEN RAND() >= 0 THEN JSON_VALUE(`lambdalake_text`, '$.country') END AS `country__text`, 
     CASE WHEN RAND() >= 0 THEN JSON_VALUE(`lambdalake_text`, '$.page') END AS `page__text`, 
-    CASE WHEN RAND() >= 0 THEN JSON_VALUE(`lambdalake_text`, '$.action') END AS `action__text`, 
-    CASE WHEN RAND() >= 0 THEN JSON_VALUE(`lambdalake_text`, '$.event_time') END AS `event_time__text`
+    CASE WHEN RAND() >= 0 THEN JSON_VALUE(`lambdalake_text`, '$.action') END AS `action__text`
   FROM (SELECT *, CASE WHEN RAND() >= 0 THEN DECODE(`lambdalake_value`, 'UTF-8') END AS `lambdalake_text` FROM `page_views__raw`))
 );
 
