@@ -151,7 +151,11 @@ describe('bad records go to dead letters and never stop a source', () => {
     expect(check.code).toBe(0);
     const status = JSON.parse(check.stdout) as {
       healthy: boolean;
-      sources: { source: string; health: { verdict: string }; deadLetters: { count: number } }[];
+      sources: {
+        source: string;
+        health: { verdict: string };
+        deadLetters: { count: number; newest: { reason: string } | null };
+      }[];
       metrics: { metric: string; health: { verdict: string } }[];
     };
     expect(status.healthy).toBe(true);
@@ -160,6 +164,13 @@ describe('bad records go to dead letters and never stop a source', () => {
       ['clicks_ms', 'healthy', records.filter((r) => r.source === 'clicks_ms' && r.reason).length],
     ]);
     expect(status.metrics.map((m) => m.health.verdict)).toEqual(['healthy', 'healthy']);
+    // The newest dead letter's reason is one of the bad records' reasons.
+    for (const s of status.sources) {
+      const reasons = records
+        .filter((r) => r.source === s.source && r.reason)
+        .map((r) => r.reason!);
+      expect(reasons.some((r) => r.test(s.deadLetters.newest?.reason ?? ''))).toBe(true);
+    }
   }, 120_000);
 
   async function readDeadLetters(topic: string, expected: number): Promise<DeadLetter[]> {
