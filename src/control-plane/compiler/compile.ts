@@ -1,4 +1,4 @@
-import { flinkInterval, parseDuration } from '../definitions/durations.ts';
+import { parseDuration } from '../definitions/durations.ts';
 import type { Project } from '../definitions/loadProject.ts';
 import type { MetricDefinition, QualityCheck, SourceDefinition } from '../definitions/schema.ts';
 import { ident, lit, type RuntimeBindings } from './bindings.ts';
@@ -6,7 +6,8 @@ import { icebergSchema, masterPartitionSpec, type IcebergField } from './iceberg
 import { deadLetterInsert, deadLetterTableDdl } from './deadLetters.ts';
 import { names } from './names.ts';
 import { speedKeyExpression, speedSinkDdl } from './speedSink.ts';
-import { checkedViewName, checkedViewSql, rawColumns, RAW } from './validity.ts';
+import { rawKafkaTableDdl, speedSourceView } from './sourceBinding.ts';
+import { checkedViewName, checkedViewSql, RAW } from './validity.ts';
 import { metricVersion } from './version.ts';
 
 /** Ingestion commits to Iceberg on checkpoints: this bounds how stale a batch cycle's master can be. */
@@ -91,49 +92,6 @@ function catalogDdl(b: RuntimeBindings): string {
 
 function table(b: RuntimeBindings, name: string): string {
   return `${ident(b.catalogName)}.${ident(b.namespace)}.${ident(name)}`;
-}
-
-/**
- * The source's Kafka topic as a `raw` table (see validity.ts for why not `json`); in streaming the
- * watermark sits on the parsed event time, which is NULL for a bad record (the watermark generator
- * skips NULLs; the checked view filters those rows before any operator needs a time).
- */
-function rawKafkaTableDdl(
-  name: string,
-  source: SourceDefinition,
-  b: RuntimeBindings,
-  options: Record<string, string>,
-  watermark: boolean,
-): string {
-  const wm = watermark
-    ? `,\n  WATERMARK FOR ${ident(RAW.eventTime)} AS ${ident(RAW.eventTime)} - ${flinkInterval(parseDuration(source.watermark_delay)!)}`
-    : '';
-  const props = {
-    connector: 'kafka',
-    topic: source.topic,
-    'properties.bootstrap.servers': b.kafkaBootstrap,
-    format: 'raw',
-    ...options,
-  };
-  return `CREATE TEMPORARY TABLE ${ident(name)} (\n${rawColumns(source)
-    .map((c) => `  ${c}`)
-    .join(',\n')}${wm}\n) WITH (\n${Object.entries(props)
-    .map(([k, v]) => `  ${lit(k)} = ${lit(v)}`)
-    .join(',\n')}\n);`;
-}
-
-/**
- * The source name as the speed layer binds it: valid records only, the first copy of each dedupe
- * key (keep-first on processing time: Flink's append-only Deduplicate, whose state lives as long as
- * the job's `table.exec.state.ttl`, the metric's `speed.state_ttl`).
- */
-function speedSourceView(source: SourceDefinition): string {
-  const cols = source.columns.map((c) => ident(c.name)).join(', ');
-  const valid = `FROM ${ident(checkedViewName(source))}\nWHERE ${ident(RAW.problem)} IS NULL`;
-  const view = source.dedupe_key
-    ? `SELECT ${cols} FROM (\n  SELECT ${cols}, ROW_NUMBER() OVER (PARTITION BY ${ident(source.dedupe_key)} ORDER BY ${ident(RAW.proctime)}) AS lambdalake_occurrence\n  ${valid.replace('\n', '\n  ')}\n) WHERE lambdalake_occurrence = 1`
-    : `SELECT ${cols} ${valid}`;
-  return `CREATE TEMPORARY VIEW ${ident(source.name)} AS\n${view};`;
 }
 
 export function compileSource(source: SourceDefinition, b: RuntimeBindings): CompiledSource {
