@@ -10,6 +10,7 @@ export {
   resumeFromSavepointStatement,
   type JobOverview,
   type CheckpointStats,
+  type JobFailure,
 } from './jobManager.ts';
 export { splitScript, type ScriptStatement } from './scriptSplitter.ts';
 export {

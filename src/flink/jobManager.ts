@@ -1,3 +1,4 @@
+import { rootCauseOf } from './rootCause.ts';
 import type { AxiosInstance } from 'axios';
 import { FlinkError, FlinkTimeoutError } from './errors.ts';
 import { createHttp } from './http.ts';
@@ -27,6 +28,15 @@ interface RawJob {
   'start-time': number;
   'end-time': number;
   duration: number;
+}
+
+/** One entry of a job's exception history. */
+export interface JobFailure {
+  timestampMs: number;
+  exceptionName: string;
+  /** The innermost telling line of the stack trace (see rootCause.ts). */
+  rootCause: string;
+  taskName: string | null;
 }
 
 /** A client for the JobManager REST API: jobs, exceptions, checkpoints, savepoints, stop and cancel. */
@@ -83,6 +93,29 @@ export class JobManagerClient {
       'root-exception'?: string;
     }>(`/jobs/${jobId}/exceptions`);
     return data['root-exception'] ?? data.exceptionHistory?.entries?.[0]?.stacktrace ?? null;
+  }
+
+  /**
+   * Every failure the job had (newest first, as many as the JobManager keeps): each one is a
+   * restart or the final failure. An empty list means the job never failed.
+   */
+  async exceptionHistory(jobId: string): Promise<JobFailure[]> {
+    const data = await this.get<{
+      exceptionHistory?: {
+        entries?: {
+          exceptionName?: string;
+          stacktrace?: string;
+          timestamp?: number;
+          taskName?: string | null;
+        }[];
+      };
+    }>(`/jobs/${jobId}/exceptions`);
+    return (data.exceptionHistory?.entries ?? []).map((e) => ({
+      timestampMs: e.timestamp ?? 0,
+      exceptionName: e.exceptionName ?? 'unknown',
+      rootCause: rootCauseOf(e.stacktrace ?? e.exceptionName ?? ''),
+      taskName: e.taskName ?? null,
+    }));
   }
 
   async checkpoints(jobId: string): Promise<CheckpointStats> {

@@ -29,6 +29,15 @@ test('a statement set stays one statement', () => {
   expect(parts[1]?.line).toBe(5);
 });
 
+test('an EXECUTE STATEMENT SET BEGIN ... END block stays one statement', () => {
+  const script =
+    "EXECUTE STATEMENT SET\nBEGIN\nINSERT INTO a SELECT ';';\nINSERT INTO b SELECT 2;\nEND;\nSELECT 3;";
+  expect(splitScript(script).map((p) => p.sql)).toEqual([
+    "EXECUTE STATEMENT SET\nBEGIN\nINSERT INTO a SELECT ';';\nINSERT INTO b SELECT 2;\nEND",
+    'SELECT 3',
+  ]);
+});
+
 test('empty statements and trailing comments are dropped', () => {
   expect(splitScript(';;\n-- only a comment\n')).toEqual([]);
 });

@@ -7,7 +7,7 @@ export interface ScriptStatement {
 /**
  * Splits a multi-statement Flink SQL script on top-level semicolons. Semicolons inside
  * 'strings' (with '' escapes), `quoted identifiers`, "double quotes", -- line comments and
- * block comments do not split; a BEGIN STATEMENT SET ... END block stays one statement.
+ * block comments do not split; a BEGIN STATEMENT SET; ... END or EXECUTE STATEMENT SET BEGIN ... END block stays one statement.
  */
 export function splitScript(script: string): ScriptStatement[] {
   const out: ScriptStatement[] = [];
@@ -46,6 +46,9 @@ export function splitScript(script: string): ScriptStatement[] {
     if (c === ';') {
       const statementSoFar = script.slice(start, i).trim();
       if (!inStatementSet && /^(EXECUTE\s+)?BEGIN\s+STATEMENT\s+SET$/i.test(statementSoFar)) {
+        inStatementSet = true;
+      } else if (!inStatementSet && /^EXECUTE\s+STATEMENT\s+SET\s+BEGIN\s/i.test(statementSoFar)) {
+        // Flink's documented form: the first ';' ends the first INSERT inside, not the block.
         inStatementSet = true;
       } else if (inStatementSet && /(^|\s)END$/i.test(statementSoFar)) {
         inStatementSet = false;

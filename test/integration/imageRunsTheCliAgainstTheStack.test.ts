@@ -2,6 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { expect, onTestFinished, test } from 'vitest';
+import { resolvePorts } from '../../src/stack/index.ts';
+import { LOCAL_POSTGRES_OWNER } from '../../src/stack/services/postgres.ts';
 import { stackEndpoints } from './stack.ts';
 import { endpointsFor } from './support/pipelineFixture.ts';
 
@@ -74,19 +76,17 @@ test.runIf(available || process.env.CI === 'true')(
   async () => {
     expect(available, `${image} is missing: run scripts/build-image.sh`).toBe(true);
     const e = endpointsFor(stackEndpoints(), 'lambdalake');
-    const [httpPort, pgPort] = [await freePort(), await freePort()];
+    const httpPort = await freePort();
     const name = `lambdalake-imagecheck-${process.pid}`;
     const env: Record<string, string> = {
       LAMBDALAKE_KAFKA_BROKERS: e.kafkaBrokers.join(','),
       LAMBDALAKE_ICEBERG_URL: e.icebergCatalogUrl,
       LAMBDALAKE_HTTP_PORT: String(httpPort),
-      LAMBDALAKE_PG_PORT: String(pgPort),
       // Loopback is enough on the host's network; the cluster sets 0.0.0.0.
       LAMBDALAKE_SERVING_BIND: '127.0.0.1',
     };
-    // Serving's PostgreSQL store, when the stack provides one.
-    if (process.env.LAMBDALAKE_SERVING_PG_URL)
-      env.LAMBDALAKE_SERVING_PG_URL = process.env.LAMBDALAKE_SERVING_PG_URL;
+    // The stack's PostgreSQL, as the owner: the image's serving joins as a standby loader.
+    env.LAMBDALAKE_SERVING_PG_URL = `postgres://${LOCAL_POSTGRES_OWNER.user}:${LOCAL_POSTGRES_OWNER.password}@127.0.0.1:${resolvePorts().servingPostgres}/lambdalake`;
     const started = spawnSync(
       'podman',
       ['run', '-d', '--rm', '--name', name, '--network', 'host', '--read-only', '--tmpfs', '/tmp',

@@ -3,6 +3,7 @@ import Table from 'cli-table3';
 import { openControlPlane, type ControlPlane } from '../../control-plane/runtime/controlPlane.ts';
 import { deploy } from '../../control-plane/runtime/deploy.ts';
 import { deploymentStatus, metricVersions } from '../../control-plane/runtime/status.ts';
+import type { Health } from '../../control-plane/orchestrator/health.ts';
 import { runScheduler } from '../../control-plane/runtime/scheduler.ts';
 import { runBatchCycle } from '../../control-plane/orchestrator/batchCycle.ts';
 import type { BatchCycleState } from '../../control-plane/orchestrator/batchCycleStates.ts';
@@ -26,6 +27,10 @@ async function withControlPlane<T>(
   } finally {
     await cp.close();
   }
+}
+
+function healthText(health: Health): string {
+  return health.verdict === 'healthy' ? 'healthy' : `UNHEALTHY: ${health.problems.join('; ')}`;
 }
 
 function table(head: string[]): Table.Table {
@@ -158,9 +163,11 @@ export function statusCommand(): Command {
     )
     .option('--dir <folder>', 'project folder', '.')
     .option('--json', 'print JSON')
-    .action(async (opts: { dir: string; json?: boolean }) =>
+    .option('--check', 'exit with code 1 when any source or metric is unhealthy (a probe)')
+    .action(async (opts: { dir: string; json?: boolean; check?: boolean }) =>
       withControlPlane(opts.dir, async (cp) => {
         const status = await deploymentStatus(cp);
+        if (opts.check && !status.healthy) process.exitCode = 1;
         if (opts.json) {
           process.stdout.write(JSON.stringify(status, null, 2) + '\n');
           return;
@@ -172,6 +179,8 @@ export function statusCommand(): Command {
           'state',
           'lag',
           'master snapshot',
+          'dead letters',
+          'health',
         ]);
         for (const s of status.sources)
           sources.push([
@@ -181,6 +190,10 @@ export function statusCommand(): Command {
             s.ingestionJob?.state ?? 'not running',
             s.lag ?? '-',
             s.masterSnapshotId ?? '-',
+            s.deadLetters.newest
+              ? `${s.deadLetters.count} in ${s.deadLetterTopic}, newest: ${s.deadLetters.newest.reason}`
+              : String(s.deadLetters.count),
+            healthText(s.health),
           ]);
         const metrics = table([
           'metric',
@@ -192,6 +205,7 @@ export function statusCommand(): Command {
           'last run',
           'speed job',
           'speed lag',
+          'health',
         ]);
         for (const m of status.metrics)
           metrics.push([
@@ -206,9 +220,10 @@ export function statusCommand(): Command {
               : '-',
             m.speedJob?.state ?? 'not running',
             m.speedLag ?? '-',
+            healthText(m.health),
           ]);
         process.stdout.write(
-          `namespace ${status.namespace}\n${sources.toString()}\n${metrics.toString()}\n`,
+          `namespace ${status.namespace}: ${status.healthy ? 'healthy' : 'UNHEALTHY'}\n${sources.toString()}\n${metrics.toString()}\n`,
         );
       }),
     );

@@ -1,10 +1,17 @@
-import { flinkInterval, parseDuration } from '../definitions/durations.ts';
+import { parseDuration } from '../definitions/durations.ts';
 import type { Project } from '../definitions/loadProject.ts';
 import type { MetricDefinition, QualityCheck, SourceDefinition } from '../definitions/schema.ts';
 import { ident, lit, type RuntimeBindings } from './bindings.ts';
 import { icebergSchema, masterPartitionSpec, type IcebergField } from './icebergSchema.ts';
+import { deadLetterInsert, deadLetterTableDdl } from './deadLetters.ts';
 import { names } from './names.ts';
+import { speedKeyExpression, speedSinkDdl } from './speedSink.ts';
+import { rawKafkaTableDdl, speedSourceView } from './sourceBinding.ts';
+import { checkedViewName, checkedViewSql, RAW } from './validity.ts';
 import { metricVersion } from './version.ts';
+
+/** Ingestion commits to Iceberg on checkpoints: this bounds how stale a batch cycle's master can be. */
+export const INGESTION_CHECKPOINT_INTERVAL = '1 s';
 
 export interface TableSpec {
   namespace: string;
@@ -22,10 +29,14 @@ export interface CompiledSource {
   topic: string;
   partitions: number;
   masterTable: TableSpec;
+  /** Where the ingestion job writes the records it cannot accept, with a reason each. */
+  deadLetterTopic: string;
   ingestionJobName: string;
   ingestionGroupId: string;
   /** Kafka → Iceberg master table, streaming, exactly-once into Iceberg on checkpoints. */
   ingestionScript: string;
+  /** Per-statement config of the ingestion job. */
+  ingestionConfig: Record<string, string>;
 }
 
 export interface CompiledMetric {
@@ -83,43 +94,16 @@ function table(b: RuntimeBindings, name: string): string {
   return `${ident(b.catalogName)}.${ident(b.namespace)}.${ident(name)}`;
 }
 
-function columnList(source: SourceDefinition): string {
-  return source.columns.map((c) => `  ${ident(c.name)} ${c.type}`).join(',\n');
-}
-
-function kafkaTableDdl(
-  name: string,
-  source: SourceDefinition,
-  b: RuntimeBindings,
-  options: Record<string, string>,
-  watermark: boolean,
-): string {
-  const wm = watermark
-    ? `,\n  WATERMARK FOR ${ident(source.event_time)} AS ${ident(source.event_time)} - ${flinkInterval(parseDuration(source.watermark_delay)!)}`
-    : '';
-  const props = {
-    connector: 'kafka',
-    topic: source.topic,
-    'properties.bootstrap.servers': b.kafkaBootstrap,
-    format: source.format,
-    ...options,
-  };
-  return `CREATE TEMPORARY TABLE ${ident(name)} (\n${columnList(source)}${wm}\n) WITH (\n${Object.entries(
-    props,
-  )
-    .map(([k, v]) => `  ${lit(k)} = ${lit(v)}`)
-    .join(',\n')}\n);`;
-}
-
 export function compileSource(source: SourceDefinition, b: RuntimeBindings): CompiledSource {
   const masterName = names.masterTable(source.name);
   const group = names.ingestionGroup(b.namespace, source.name);
-  const kafkaName = `${source.name}__kafka`;
+  const rawName = `${source.name}__raw`;
+  const deadLetters = `${source.name}__dead_letters`;
   const ingestionScript = [
     catalogDdl(b),
     // group-offsets: a restart without a checkpoint resumes from the offsets committed with the last checkpoint.
-    kafkaTableDdl(
-      kafkaName,
+    rawKafkaTableDdl(
+      rawName,
       source,
       b,
       {
@@ -129,7 +113,13 @@ export function compileSource(source: SourceDefinition, b: RuntimeBindings): Com
       },
       false,
     ),
-    `INSERT INTO ${table(b, masterName)}\nSELECT ${source.columns.map((c) => ident(c.name)).join(', ')} FROM ${ident(kafkaName)};`,
+    checkedViewSql(source, rawName),
+    deadLetterTableDdl(deadLetters, names.deadLetterTopic(b.namespace, source.name), b),
+    // One job, two sinks: valid records to the master table, the rest to the dead letters.
+    `EXECUTE STATEMENT SET\nBEGIN\n${[
+      `INSERT INTO ${table(b, masterName)}\nSELECT ${source.columns.map((c) => ident(c.name)).join(', ')}\nFROM ${ident(checkedViewName(source))}\nWHERE ${ident(RAW.problem)} IS NULL;`,
+      deadLetterInsert(deadLetters, source),
+    ].join('\n')}\nEND;`,
   ].join('\n\n');
   return {
     name: source.name,
@@ -146,9 +136,17 @@ export function compileSource(source: SourceDefinition, b: RuntimeBindings): Com
         'write.format.default': 'parquet',
       },
     },
+    deadLetterTopic: names.deadLetterTopic(b.namespace, source.name),
     ingestionJobName: names.ingestionJob(b.namespace, source.name),
     ingestionGroupId: group,
     ingestionScript,
+    ingestionConfig: {
+      'execution.checkpointing.interval': INGESTION_CHECKPOINT_INTERVAL,
+      // Without it each INSERT of the statement set plans the checked view on its own, trimmed to
+      // what it needs, and every record was parsed once per sink (Flink 2.1, EXPLAIN): with it the
+      // view is one shared block and each sink only filters its rows.
+      'table.optimizer.reuse-optimize-block-with-digest-enabled': 'true',
+    },
   };
 }
 
@@ -181,7 +179,7 @@ export function compileMetric(
   const speedTopic = names.speedTopic(b.namespace, metric.name, version);
   const selectAll = source.columns.map((c) => ident(c.name)).join(', ');
   const sinkName = `${metric.name}__speed`;
-  const pk = [metric.grain.column, ...metric.keys].map(ident).join(', ');
+  const rawName = `${source.name}__raw`;
 
   const batchScript = (cutoverMs: number, masterSnapshotId: string | null) => {
     const hint = masterSnapshotId
@@ -201,8 +199,8 @@ export function compileMetric(
 
   const streamingScript = (startMs: number) =>
     [
-      kafkaTableDdl(
-        source.name,
+      rawKafkaTableDdl(
+        rawName,
         source,
         b,
         {
@@ -212,8 +210,10 @@ export function compileMetric(
         },
         true,
       ),
-      `CREATE TEMPORARY TABLE ${ident(sinkName)} (\n${columns.map((c) => `  ${ident(c.name)} ${c.type}`).join(',\n')},\n  PRIMARY KEY (${pk}) NOT ENFORCED\n) WITH (\n  'connector' = 'upsert-kafka',\n  'topic' = ${lit(speedTopic)},\n  'properties.bootstrap.servers' = ${lit(b.kafkaBootstrap)},\n  'key.format' = 'json',\n  'value.format' = 'json',\n  'key.json.timestamp-format.standard' = 'ISO-8601',\n  'value.json.timestamp-format.standard' = 'ISO-8601'\n);`,
-      `INSERT INTO ${ident(sinkName)}\nSELECT ${outputList} FROM (\n${sql}\n) AS lambdalake_metric;`,
+      checkedViewSql(source, rawName),
+      speedSourceView(source),
+      speedSinkDdl(sinkName, speedTopic, columns, b),
+      `INSERT INTO ${ident(sinkName)}\nSELECT ${speedKeyExpression([metric.grain.column, ...metric.keys])}, ${outputList} FROM (\n${sql}\n) AS lambdalake_metric;`,
     ].join('\n\n');
 
   const grainMs = parseDuration(metric.grain.size)!;
@@ -250,6 +250,8 @@ export function compileMetric(
       'execution.runtime-mode': 'streaming',
       'table.exec.state.ttl': `${parseDuration(metric.speed.state_ttl)! / 1000} s`,
       'table.local-time-zone': 'UTC',
+      // The sink key is a function of the group key (speedSink.ts): no upsert materializer needed.
+      'table.exec.sink.upsert-materialize': 'NONE',
       'pipeline.name': names.speedJob(b.namespace, metric.name, version),
     },
     unionViewSql: [

@@ -9,6 +9,7 @@ export const DEFAULT_NAMESPACE = 'lambdalake';
 export const names = {
   masterTable: (source: string) => `${source}_master`,
   batchTable: (metric: string, version: string) => `${metric}__v${version}`,
+  deadLetterTopic: (ns: string, source: string) => `${ns}.dead-letters.${source}`,
   speedTopic: (ns: string, metric: string, version: string) => `${ns}.speed.${metric}.v${version}`,
   ingestionJob: (ns: string, source: string) => `${ns}-ingest-${source}`,
   ingestionGroup: (ns: string, source: string) => `${ns}-ingest-${source}`,

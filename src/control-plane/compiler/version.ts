@@ -45,10 +45,15 @@ export function metricVersion(
   sql: string,
 ): string {
   const material = {
+    // How a source is bound changes results too: since binding 2 (issue 14) bad records are dead
+    // letters, the speed side deduplicates and its topic key is a surrogate. A version made under
+    // binding 1 must not share a speed topic with binding 2 (the key bytes differ).
+    binding: 2,
     sql: normalizeSql(sql),
     source: {
-      columns: source.columns.map((c) => [c.name, c.type]),
+      columns: source.columns.map((c) => [c.name, c.type, c.required]),
       eventTime: source.event_time,
+      eventTimeFormat: source.event_time_format,
       dedupe: source.dedupe_key ?? null,
     },
     grain: [metric.grain.column, metric.grain.size],

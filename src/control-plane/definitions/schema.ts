@@ -18,6 +18,10 @@ const duration = z
   .string()
   .refine((v) => parseDuration(v) !== null, { message: `must be ${DURATION_HINT}` });
 
+/** How a source writes its TIMESTAMP(3) fields (see compiler/eventTime.ts for the parsing). */
+export const EVENT_TIME_FORMATS = ['sql_or_iso8601', 'sql', 'iso8601', 'epoch_millis'] as const;
+export type EventTimeFormat = (typeof EVENT_TIME_FORMATS)[number];
+
 /** The Flink SQL types a source column may have (the ones Iceberg, JSON and DuckDB all carry). */
 export const COLUMN_TYPES = [
   'STRING',
@@ -41,7 +45,17 @@ const columnType = z
   );
 
 const column = z
-  .object({ name: identifier, type: columnType, description: z.string().optional() })
+  .object({
+    name: identifier.refine((n) => !n.startsWith('lambdalake_'), {
+      message: 'must not start with lambdalake_ (the prefix of the columns lambdalake adds)',
+    }),
+    type: columnType,
+    description: z.string().optional(),
+    required: z
+      .boolean()
+      .default(false)
+      .describe('a record where this field is missing or null goes to the dead letters'),
+  })
   .strict();
 
 export const sourceSchema = z
@@ -60,6 +74,12 @@ export const sourceSchema = z
       .describe('partitions when lambdalake creates the topic'),
     columns: z.array(column).min(1),
     event_time: identifier.describe('the TIMESTAMP(3) column that carries event time'),
+    event_time_format: z
+      .enum(EVENT_TIME_FORMATS)
+      .default('sql_or_iso8601')
+      .describe(
+        "how TIMESTAMP(3) fields are written: 'sql' (yyyy-MM-dd HH:mm:ss[.SSS], UTC), 'iso8601' (T and Z or an offset), 'epoch_millis' (a number), or 'sql_or_iso8601' (either text form); all are normalised to UTC",
+      ),
     watermark_delay: duration
       .default('5s')
       .describe('how far out of order events may arrive for the speed layer'),
@@ -69,14 +89,39 @@ export const sourceSchema = z
       .describe('partition transform of the master table on event_time'),
     dedupe_key: identifier
       .optional()
-      .describe('column whose value identifies an event; duplicates count once in batch'),
+      .describe(
+        'column whose value identifies an event; duplicates count once in both layers, and a record without it is a dead letter',
+      ),
   })
   .strict();
 
+/** How many offending rows a row-level check tolerates; none declared means none tolerated. */
+const tolerance = {
+  max_count: z
+    .number()
+    .int()
+    .min(0)
+    .optional()
+    .describe('at most this many offending rows per column'),
+  max_fraction: z
+    .number()
+    .min(0)
+    .max(1)
+    .optional()
+    .describe('at most this share (0..1) of the rows per column'),
+};
 const qualityCheck = z.discriminatedUnion('check', [
   z.object({ check: z.literal('min_rows'), value: z.number().int().min(0) }).strict(),
-  z.object({ check: z.literal('not_null'), columns: z.array(identifier).min(1) }).strict(),
-  z.object({ check: z.literal('non_negative'), columns: z.array(identifier).min(1) }).strict(),
+  z
+    .object({ check: z.literal('not_null'), columns: z.array(identifier).min(1), ...tolerance })
+    .strict(),
+  z
+    .object({
+      check: z.literal('non_negative'),
+      columns: z.array(identifier).min(1),
+      ...tolerance,
+    })
+    .strict(),
 ]);
 
 export const metricSchema = z

@@ -110,6 +110,7 @@ function harness() {
       job: async (id) => jobs.get(id) ?? null,
       jobs: async () => [...jobs.values()],
       rootException: async () => null,
+      failures: async () => [],
       latestCompletedCheckpointId: async () => null,
       cancel: async () => undefined,
     },

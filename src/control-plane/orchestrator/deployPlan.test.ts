@@ -82,6 +82,17 @@ test('a failed job is restarted from its newest run', () => {
   ]);
 });
 
+test('a crash-looping job is replaced, restoring from its last checkpoint', () => {
+  const observed = {
+    ...deployed,
+    jobs: [job('j1', 'lambdalake-ingest-page_views', 'RESTARTING'), deployed.jobs[1]!],
+    crashLooping: new Map([['j1', 'IOException: Failed to deserialize consumer record']]),
+  };
+  expect(planDeployment(desired, observed).map(describeAction)).toEqual([
+    'replace crash-looping ingestion job lambdalake-ingest-page_views (j1: IOException: Failed to deserialize consumer record), restoring from its last checkpoint',
+  ]);
+});
+
 test('a changed version goes blue/green: new speed job, first batch, switch, then stop the old speed job', () => {
   const observed = {
     ...deployed,

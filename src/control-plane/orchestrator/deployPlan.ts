@@ -42,6 +42,8 @@ export interface ObservedDeployment {
   servedVersions: Readonly<Record<string, string>>;
   /** `<metric>@<version>` of every version whose batch view has a publication. */
   publishedVersions?: ReadonlySet<string>;
+  /** Job id → root cause, of every alive job that is crash-looping (see health.ts). */
+  crashLooping?: ReadonlyMap<string, string>;
 }
 
 export type DeployAction =
@@ -49,6 +51,7 @@ export type DeployAction =
   | { kind: 'create-topic'; topic: DesiredTopic }
   | { kind: 'create-table'; table: DesiredTable }
   | { kind: 'start-job'; job: DesiredJob; restoreFromJobId: string | null }
+  | { kind: 'replace-job'; job: DesiredJob; jobId: string; rootCause: string }
   | { kind: 'first-batch'; metric: string; version: string }
   | { kind: 'switch-version'; metric: string; from: string | null; to: string }
   | { kind: 'stop-job'; jobId: string; name: string; reason: string }
@@ -85,6 +88,14 @@ export function planDeployment(
   for (const job of observed.jobs) byName.set(job.name, [...(byName.get(job.name) ?? []), job]);
   for (const job of desired.jobs) {
     const runs = (byName.get(job.name) ?? []).sort((a, b) => b.startTimeMs - a.startTimeMs);
+    const looping = runs.find((r) => ALIVE.has(r.state) && observed.crashLooping?.has(r.jobId));
+    if (looping) {
+      // Repair (issue 14): a crash-looping job never heals by itself; after the definition is
+      // fixed it is cancelled and started again from its newest retained checkpoint.
+      const rootCause = observed.crashLooping!.get(looping.jobId)!;
+      actions.push({ kind: 'replace-job', job, jobId: looping.jobId, rootCause });
+      continue;
+    }
     if (runs.some((r) => ALIVE.has(r.state))) continue;
     // A killed or failed job resumes from the newest retained checkpoint of its last run.
     actions.push({ kind: 'start-job', job, restoreFromJobId: runs[0]?.jobId ?? null });
@@ -165,6 +176,8 @@ export function describeAction(action: DeployAction): string {
       return `create Iceberg table ${tableKey(action.table.table)} for ${action.table.owner}`;
     case 'start-job':
       return `start ${action.job.kind} job ${action.job.name}${action.restoreFromJobId ? ` (restoring from the last checkpoint of ${action.restoreFromJobId})` : ''}`;
+    case 'replace-job':
+      return `replace crash-looping ${action.job.kind} job ${action.job.name} (${action.jobId}: ${action.rootCause}), restoring from its last checkpoint`;
     case 'first-batch':
       return `run the first batch of ${action.metric} version ${action.version}`;
     case 'switch-version':

@@ -79,6 +79,8 @@ export interface SqlEngine {
   jobs(): Promise<JobView[]>;
   /** The job's root exception text, for a failed run's error. */
   rootException(jobId: string): Promise<string | null>;
+  /** The job's failures, newest first, each with the root cause in one line (restarts included). */
+  failures(jobId: string): Promise<{ timestampMs: number; rootCause: string }[]>;
   latestCompletedCheckpointId(jobId: string): Promise<number | null>;
   cancel(jobId: string): Promise<void>;
 }

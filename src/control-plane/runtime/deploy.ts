@@ -14,18 +14,23 @@ import { readPublication } from '../orchestrator/publication.ts';
 import type { TableSpec } from '../compiler/compile.ts';
 import { names, servingSchema } from '../compiler/names.ts';
 import type { ControlPlane } from './controlPlane.ts';
+import { jobProblems } from '../orchestrator/health.ts';
+import type { JobView } from '../orchestrator/ports.ts';
 
 /** The deployment record lives in the namespace's properties: metric → version served. */
 export const SERVED_PREFIX = 'lambdalake.served.';
-
-/** Ingestion commits to Iceberg on checkpoints: this bounds how stale a batch cycle's master can be. */
-export const INGESTION_CHECKPOINT_INTERVAL = '1 s';
 
 export function desiredDeployment(cp: ControlPlane): DesiredDeployment {
   const topics: DesiredTopic[] = [
     ...cp.compiled.sources.map((s) => ({
       name: s.topic,
       partitions: s.partitions,
+      compacted: false,
+    })),
+    // Dead letters are rare: one partition keeps them in the order they were seen.
+    ...cp.compiled.sources.map((s) => ({
+      name: s.deadLetterTopic,
+      partitions: 1,
       compacted: false,
     })),
     ...cp.compiled.metrics.map((m) => ({
@@ -79,6 +84,7 @@ export async function observeDeployment(cp: ControlPlane): Promise<ObservedDeplo
       .filter(([k]) => k.startsWith(SERVED_PREFIX))
       .map(([k, v]) => [k.slice(SERVED_PREFIX.length), v]),
   );
+  const crashLooping = await crashLoopingJobs(cp, jobs);
   const publishedVersions = new Set<string>();
   for (const metric of cp.compiled.metrics) {
     if (!tables.some((t) => t.name === metric.batchTable.name)) continue;
@@ -93,8 +99,31 @@ export async function observeDeployment(cp: ControlPlane): Promise<ObservedDeplo
     tables: new Set(tables.map((t) => `${t.namespace.join('.')}.${t.name}`)),
     jobs,
     servedVersions,
+    crashLooping,
   };
 }
+
+/** Alive jobs of this deployment that are restarting or failed recently, with the root cause. */
+async function crashLoopingJobs(
+  cp: ControlPlane,
+  jobs: readonly JobView[],
+): Promise<Map<string, string>> {
+  const wanted = new Set([
+    ...cp.compiled.sources.map((s) => s.ingestionJobName),
+    ...cp.compiled.metrics.map((m) => m.speedJobName),
+  ]);
+  const out = new Map<string, string>();
+  const now = Date.now();
+  for (const job of jobs) {
+    if (!wanted.has(job.name) || !LOOPING_CANDIDATES.has(job.state)) continue;
+    const failures = await cp.engine.failures(job.jobId).catch(() => []);
+    const problems = jobProblems('job', { ...job, failures, detailsUrl: '' }, now);
+    if (problems.length > 0) out.set(job.jobId, failures[0]?.rootCause ?? job.state);
+  }
+  return out;
+}
+
+const LOOPING_CANDIDATES = new Set(['RUNNING', 'RESTARTING', 'FAILING', 'CREATED', 'INITIALIZING']);
 
 export interface DeployResult {
   actions: DeployAction[];
@@ -153,6 +182,11 @@ async function execute(
       return null;
     case 'start-job':
       await startJob(cp, action.job.name, action.restoreFromJobId, say, now);
+      return null;
+    case 'replace-job':
+      await cp.engine.cancel(action.jobId);
+      await cp.engine.jobManager.waitForState(action.jobId, ['CANCELED', 'FAILED', 'FINISHED']);
+      await startJob(cp, action.job.name, action.jobId, say, now, { planMayDiffer: true });
       return null;
     case 'first-batch': {
       const metric = cp.metric(action.metric);
@@ -224,7 +258,14 @@ async function startJob(
   restoreFromJobId: string | null,
   say: (message: string) => void,
   now: () => Date,
+  options: { planMayDiffer?: boolean } = {},
 ): Promise<void> {
+  // A job replaced after a definition fix may have a different plan: state of operators that no
+  // longer exist is dropped instead of refusing the restore. The Kafka source then falls back to
+  // the consumer group's offsets, committed with the same checkpoints as the master table.
+  const recovery: Record<string, string> = options.planMayDiffer
+    ? { 'execution.state-recovery.ignore-unclaimed-state': 'true' }
+    : {};
   const restoreFrom = restoreFromJobId
     ? await cp.engine.latestRetainedState(restoreFromJobId)
     : null;
@@ -239,7 +280,7 @@ async function startJob(
     const { jobId } = await cp.engine.submitScript(source.ingestionScript, {
       mode: 'streaming',
       jobName: name,
-      config: { 'execution.checkpointing.interval': INGESTION_CHECKPOINT_INTERVAL },
+      config: { ...source.ingestionConfig, ...recovery },
       restoreFrom: restoreFrom ?? undefined,
     });
     say(`  ${name} is job ${jobId}`);
@@ -256,7 +297,7 @@ async function startJob(
   const { jobId } = await cp.engine.submitScript(metric.streamingScript(startMs), {
     mode: 'streaming',
     jobName: name,
-    config: metric.streamingConfig,
+    config: { ...metric.streamingConfig, ...recovery },
     restoreFrom: restoreFrom ?? undefined,
   });
   say(

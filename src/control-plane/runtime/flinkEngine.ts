@@ -85,6 +85,18 @@ export class FlinkEngine implements SqlEngine {
     return this.jobManager.rootException(jobId).catch(() => null);
   }
 
+  async failures(jobId: string): Promise<{ timestampMs: number; rootCause: string }[]> {
+    return (await this.jobManager.exceptionHistory(jobId)).map((f) => ({
+      timestampMs: f.timestampMs,
+      rootCause: f.rootCause,
+    }));
+  }
+
+  /** Where the Flink web UI shows a job's exceptions. */
+  exceptionsUrl(jobId: string): string {
+    return `${this.jobManager.url}/#/job/running/${jobId}/exceptions`;
+  }
+
   async latestCompletedCheckpointId(jobId: string): Promise<number | null> {
     return (await this.jobManager.checkpoints(jobId)).latestCompleted?.id ?? null;
   }

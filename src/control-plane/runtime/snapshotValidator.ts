@@ -7,6 +7,7 @@ import {
 } from '../../iceberg/index.ts';
 import type { MetricRuntime, SnapshotValidator, TableRef } from '../orchestrator/ports.ts';
 import type { QualityCheck } from '../definitions/schema.ts';
+import { judgeRowCheck } from '../orchestrator/quality.ts';
 
 /**
  * Validates a batch view snapshot before publication, reading its data files with DuckDB (found
@@ -76,10 +77,14 @@ export class DuckDbSnapshotValidator implements SnapshotValidator {
         const [counts] = (await connection.runAndReadAll(sql)).getRowObjectsJson();
         for (const column of check.columns) {
           const bad = Number(counts?.[column] ?? 0);
-          if (bad > 0)
-            failures.push(
-              `${check.check}: ${bad} row(s) with ${check.check === 'not_null' ? 'NULL' : 'a negative'} ${column}`,
-            );
+          if (bad === 0) continue;
+          const examples = (
+            await connection.runAndReadAll(
+              `SELECT * FROM read_parquet([${list}]) WHERE ${condition(column)} LIMIT 3`,
+            )
+          ).getRowObjectsJson();
+          const failure = judgeRowCheck(check, column, bad, rows, examples);
+          if (failure) failures.push(failure);
         }
       }
     } finally {

@@ -5,6 +5,13 @@ import type { JobView } from '../orchestrator/ports.ts';
 import type { ControlPlane } from './controlPlane.ts';
 import { names } from '../compiler/names.ts';
 import { observeDeployment } from './deploy.ts';
+import { deadLetterSummary, type DeadLetterSummary } from './deadLetterLog.ts';
+import {
+  metricHealth,
+  sourceHealth,
+  type Health,
+  type ObservedJob,
+} from '../orchestrator/health.ts';
 
 export interface MetricStatus {
   metric: string;
@@ -23,6 +30,7 @@ export interface MetricStatus {
     durationMs: number;
   } | null;
   speedJob: { jobId: string; state: string } | null;
+  health: Health;
   /** Source records the speed job has not yet committed (its offsets advance on checkpoints). */
   speedLag: number | null;
 }
@@ -35,10 +43,15 @@ export interface SourceStatus {
   lag: number | null;
   logEnd: string;
   masterSnapshotId: string | null;
+  deadLetterTopic: string;
+  deadLetters: DeadLetterSummary;
+  health: Health;
 }
 
 export interface DeploymentStatus {
   namespace: string;
+  /** Every source and metric healthy: what `status --check` exits on. */
+  healthy: boolean;
   sources: SourceStatus[];
   metrics: MetricStatus[];
 }
@@ -71,11 +84,19 @@ export async function deploymentStatus(cp: ControlPlane): Promise<DeploymentStat
       0,
     );
   };
+  const nowMs = Date.now();
+  const observeJob = async (name: string): Promise<ObservedJob | null> => {
+    const run = newestRun(observed.jobs, name);
+    if (!run) return null;
+    const failures = await cp.engine.failures(run.jobId).catch(() => []);
+    return { ...run, failures, detailsUrl: cp.engine.exceptionsUrl(run.jobId) };
+  };
   const sources: SourceStatus[] = [];
   for (const source of cp.compiled.sources) {
     const logEnd = observed.topics.has(source.topic) ? await logEndOf(source.topic) : {};
     const lag = await lagOf(source.topic, source.ingestionGroupId);
     const master = await cp.tables.loadTable(source.masterTable);
+    const ingestion = await observeJob(source.ingestionJobName);
     sources.push({
       source: source.name,
       topic: source.topic,
@@ -83,6 +104,13 @@ export async function deploymentStatus(cp: ControlPlane): Promise<DeploymentStat
       lag,
       logEnd: formatOffsets(logEnd),
       masterSnapshotId: master?.currentSnapshotId ?? null,
+      deadLetterTopic: source.deadLetterTopic,
+      deadLetters: await deadLetterSummary(
+        cp.admin,
+        cp.endpoints.kafkaBrokers,
+        source.deadLetterTopic,
+      ),
+      health: sourceHealth(ingestion, nowMs),
     });
   }
   const metrics: MetricStatus[] = [];
@@ -91,10 +119,12 @@ export async function deploymentStatus(cp: ControlPlane): Promise<DeploymentStat
     const record = table ? readRunRecord(table.properties) : null;
     const publication = table ? readPublication(table.properties, table.refs) : null;
     const source = cp.sourceOf(metric);
+    const speedJob = await observeJob(metric.speedJobName);
+    const servedVersion = observed.servedVersions[metric.name] ?? null;
     metrics.push({
       metric: metric.name,
       version: metric.version,
-      servedVersion: observed.servedVersions[metric.name] ?? null,
+      servedVersion,
       publication,
       publicationAgeS: publication
         ? Math.round((Date.now() - Date.parse(publication.publishedAt)) / 1000)
@@ -109,13 +139,18 @@ export async function deploymentStatus(cp: ControlPlane): Promise<DeploymentStat
           }
         : null,
       speedJob: newestRun(observed.jobs, metric.speedJobName),
+      health: metricHealth(
+        { speedJob, lastRun: record, version: metric.version, servedVersion },
+        nowMs,
+      ),
       speedLag: await lagOf(
         source.topic,
         names.speedGroup(cp.endpoints.namespace, metric.name, metric.version),
       ),
     });
   }
-  return { namespace: cp.endpoints.namespace, sources, metrics };
+  const healthy = [...sources, ...metrics].every((x) => x.health.verdict === 'healthy');
+  return { namespace: cp.endpoints.namespace, healthy, sources, metrics };
 }
 
 /** Every version of a metric that has a batch view table in the namespace, newest publication first. */

@@ -9,7 +9,7 @@ SELECT `event_id`, `user_id`, `country`, `page`, `action`, `event_time` FROM (
   WHERE `event_time` < TIMESTAMP '2026-11-24 00:00:00.000'
 ) WHERE lambdalake_occurrence = 1;
 
-INSERT OVERWRITE `lake`.`lambdalake`.`checkout_funnel__v92d4851e`
+INSERT OVERWRITE `lake`.`lambdalake`.`checkout_funnel__v68d1c727`
 SELECT `hour`, `product_views`, `cart_views`, `purchases` FROM (
 SELECT
   CAST(FLOOR(event_time TO HOUR) AS TIMESTAMP(3)) AS `hour`,

@@ -9,7 +9,7 @@ SELECT `event_id`, `user_id`, `country`, `page`, `action`, `event_time` FROM (
   WHERE `event_time` < TIMESTAMP '2026-11-24 00:00:00.000'
 ) WHERE lambdalake_occurrence = 1;
 
-INSERT OVERWRITE `lake`.`lambdalake`.`daily_active_users__vc5f69074`
+INSERT OVERWRITE `lake`.`lambdalake`.`daily_active_users__v9632ded4`
 SELECT `day`, `country`, `active_users` FROM (
 SELECT
   CAST(FLOOR(event_time TO DAY) AS TIMESTAMP(3)) AS `day`,

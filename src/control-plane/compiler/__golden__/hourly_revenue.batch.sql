@@ -9,7 +9,7 @@ SELECT `order_id`, `user_id`, `product`, `amount`, `event_time` FROM (
   WHERE `event_time` < TIMESTAMP '2026-11-24 00:00:00.000'
 ) WHERE lambdalake_occurrence = 1;
 
-INSERT OVERWRITE `lake`.`lambdalake`.`hourly_revenue__v34303ec3`
+INSERT OVERWRITE `lake`.`lambdalake`.`hourly_revenue__ve036f889`
 SELECT `hour`, `product`, `revenue`, `orders` FROM (
 SELECT
   CAST(FLOOR(event_time TO HOUR) AS TIMESTAMP(3)) AS `hour`,

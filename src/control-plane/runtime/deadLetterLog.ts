@@ -1,0 +1,86 @@
+import { randomUUID } from 'node:crypto';
+import { Kafka, logLevel, type Admin } from 'kafkajs';
+import type { DeadLetter } from '../compiler/deadLetters.ts';
+
+/** What status shows of a source's dead letters. */
+export interface DeadLetterSummary {
+  /** Dead letters retained on the topic (log end minus log start, over its partitions). */
+  count: number;
+  newest: { reason: string; seenAt: string; partition: number; offset: number } | null;
+}
+
+/** How long status waits for the newest dead letter before showing the count alone. */
+const READ_TIMEOUT_MS = 10_000;
+
+/** Counts a dead-letter topic's records and reads the newest one's reason (none: null). */
+export async function deadLetterSummary(
+  admin: Admin,
+  brokers: string[],
+  topic: string,
+): Promise<DeadLetterSummary> {
+  const offsets = await admin.fetchTopicOffsets(topic).catch(() => null);
+  if (!offsets) return { count: 0, newest: null };
+  const count = offsets.reduce((n, p) => n + Math.max(0, Number(p.high) - Number(p.low)), 0);
+  const partitions = offsets.filter((p) => Number(p.high) > Number(p.low));
+  if (partitions.length === 0) return { count, newest: null };
+  const letters = await readLastOfEach(
+    brokers,
+    topic,
+    partitions.map((p) => ({ partition: p.partition, offset: String(Number(p.high) - 1) })),
+  );
+  const newest = letters.sort((a, b) => b.letter.seen_at.localeCompare(a.letter.seen_at))[0];
+  return {
+    count,
+    newest: newest
+      ? {
+          reason: newest.letter.reason,
+          seenAt: newest.letter.seen_at,
+          partition: newest.partition,
+          offset: newest.offset,
+        }
+      : null,
+  };
+}
+
+/**
+ * Reads one record at a given offset of each partition. kafkajs can only fetch through a consumer
+ * group; this one is throwaway (random id, deleted afterwards) and never commits.
+ */
+async function readLastOfEach(
+  brokers: string[],
+  topic: string,
+  positions: { partition: number; offset: string }[],
+): Promise<{ partition: number; offset: number; letter: DeadLetter }[]> {
+  const kafka = new Kafka({ clientId: 'lambdalake-status', brokers, logLevel: logLevel.NOTHING });
+  const groupId = `lambdalake-status-${randomUUID()}`;
+  const consumer = kafka.consumer({ groupId });
+  const found: { partition: number; offset: number; letter: DeadLetter }[] = [];
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topic, fromBeginning: false });
+    let done: () => void = () => undefined;
+    const all = new Promise<void>((resolve) => (done = resolve));
+    await consumer.run({
+      autoCommit: false,
+      eachMessage: async ({ partition, message }) => {
+        const wanted = positions.find((p) => p.partition === partition);
+        if (!wanted || message.offset !== wanted.offset || !message.value) return;
+        found.push({
+          partition,
+          offset: Number(message.offset),
+          letter: JSON.parse(message.value.toString()) as DeadLetter,
+        });
+        if (found.length === positions.length) done();
+      },
+    });
+    for (const p of positions) consumer.seek({ topic, partition: p.partition, offset: p.offset });
+    await Promise.race([all, new Promise((resolve) => setTimeout(resolve, READ_TIMEOUT_MS))]);
+  } finally {
+    await consumer.disconnect();
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.deleteGroups([groupId]).catch(() => undefined);
+    await admin.disconnect();
+  }
+  return found;
+}

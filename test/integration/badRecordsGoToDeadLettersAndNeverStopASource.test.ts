@@ -1,0 +1,199 @@
+import { Kafka, logLevel } from 'kafkajs';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import {
+  openControlPlane,
+  type ControlPlane,
+} from '../../src/control-plane/runtime/controlPlane.ts';
+import { deploy } from '../../src/control-plane/runtime/deploy.ts';
+import { runBatchCycle } from '../../src/control-plane/orchestrator/batchCycle.ts';
+import type { DeadLetter } from '../../src/control-plane/compiler/deadLetters.ts';
+import { stackEndpoints } from './stack.ts';
+import { cli } from './support/cli.ts';
+import { clicksProject } from './support/clicksProject.ts';
+import {
+  clicksByHourAndCampaign,
+  clickRecords,
+  type ClickRecord,
+} from './support/clicksRecords.ts';
+import { endpointsFor, servingPgConfig } from './support/pipelineFixture.ts';
+
+const HOUR = 3_600_000;
+
+/**
+ * Issue 14 on the real stack: a 3-partition source fed good records in every time encoding, NULL
+ * keys, duplicates and one bad record of every kind. Nothing may stop: the union views equal the
+ * oracle over the valid records (each click once in both layers), the dead-letter topic holds
+ * exactly the bad records with their reasons, no job ever restarted, and `status --check` is healthy.
+ */
+describe('bad records go to dead letters and never stop a source', () => {
+  const namespace = `dl${Date.now().toString(36)}`;
+  const cutoverMs = Math.floor(Date.now() / HOUR) * HOUR;
+  const records = clickRecords(cutoverMs);
+  let dir: string;
+  let topics: { clicks: string; clicks_ms: string };
+  let control: ControlPlane;
+  let client: pg.Client;
+
+  beforeAll(async () => {
+    ({ dir, topics } = await clicksProject(namespace));
+    control = await openControlPlane(dir, endpointsFor(stackEndpoints(), namespace));
+    client = new pg.Client(servingPgConfig());
+    await client.connect();
+  }, 60_000);
+
+  afterAll(async () => {
+    await client?.end();
+    if (control) {
+      for (const job of await control.engine.jobs())
+        if (job.name.startsWith(`${namespace}-`) && job.state === 'RUNNING')
+          await control.engine.cancel(job.jobId);
+      await control.close();
+    }
+  });
+
+  const view = async (metric: string) => {
+    const { rows } = await client.query(
+      `SELECT CAST(hour AS VARCHAR) AS hour, campaign, CAST(clicks AS INTEGER) AS clicks, CAST(cost AS VARCHAR) AS cost FROM ${namespace}.${metric} ORDER BY hour, campaign NULLS FIRST`,
+    );
+    return rows as unknown[];
+  };
+  const eventually = async (read: () => Promise<unknown[]>, expected: unknown[]) => {
+    const deadline = Date.now() + 90_000;
+    let last = await read();
+    while (Date.now() < deadline && JSON.stringify(last) !== JSON.stringify(expected)) {
+      await new Promise((r) => setTimeout(r, 1000));
+      last = await read();
+    }
+    return last;
+  };
+
+  test('deploy starts both sources and metrics; every record is produced across 3 partitions', async () => {
+    const result = await deploy(control);
+    expect(result.batches.map((b) => b.outcome.state)).toEqual(['done', 'done']);
+    const kafka = new Kafka({
+      clientId: 'it-bad-records',
+      brokers: stackEndpoints().kafkaBrokers,
+      logLevel: logLevel.NOTHING,
+    });
+    const producer = kafka.producer();
+    await producer.connect();
+    for (const source of ['clicks', 'clicks_ms'] as const)
+      await producer.send({
+        topic: topics[source],
+        messages: records
+          .filter((r) => r.source === source)
+          .map((r) => ({ partition: r.partition, value: r.value })),
+      });
+    await producer.disconnect();
+    expect(new Set(records.filter((r) => r.source === 'clicks').map((r) => r.partition))).toEqual(
+      new Set([0, 1, 2]),
+    );
+  }, 300_000);
+
+  test('after a batch cycle the union views equal the oracle over the valid records, each click once in both layers, NULL campaigns as SQL NULL', async () => {
+    for (const metric of control.compiled.metrics) {
+      const outcome = await runBatchCycle(control.runtimeOf(metric), control.batchDeps(), {
+        cutover: new Date(cutoverMs),
+      });
+      expect(outcome.state).toBe('done');
+    }
+    for (const [metric, source] of [
+      ['campaign_clicks', 'clicks'],
+      ['campaign_clicks_ms', 'clicks_ms'],
+    ] as const) {
+      const expected = clicksByHourAndCampaign(records, source);
+      // The oracle has rows on both sides of the cutover, NULL campaigns among them.
+      expect(expected.some((r) => Date.parse(`${r.hour}Z`) >= cutoverMs)).toBe(true);
+      expect(expected.some((r) => Date.parse(`${r.hour}Z`) < cutoverMs)).toBe(true);
+      expect(expected.some((r) => r.campaign === null)).toBe(true);
+      expect(await eventually(() => view(metric), expected)).toEqual(expected);
+    }
+  }, 300_000);
+
+  test('the dead-letter topic holds exactly the bad records, each with its bytes, position and reason', async () => {
+    for (const source of ['clicks', 'clicks_ms'] as const) {
+      const bad = records.filter((r) => r.source === source && r.reason);
+      const compiled = control.compiled.sources.find((s) => s.name === source)!;
+      const letters = await readDeadLetters(compiled.deadLetterTopic, bad.length);
+      expect(letters).toHaveLength(bad.length);
+      const byValue = (r: ClickRecord) => r.value.toString('base64');
+      for (const record of bad) {
+        const letter = letters.find((l) => l.value === byValue(record));
+        expect(letter, `dead letter of ${record.value.toString()}`).toBeDefined();
+        expect(letter!.reason).toMatch(record.reason!);
+        expect(letter!.source_topic).toBe(topics[source]);
+        expect(letter!.partition).toBe(record.partition);
+        expect(letter!.offset).toBeGreaterThanOrEqual(0);
+        expect(Date.parse(letter!.seen_at)).toBeGreaterThan(cutoverMs - HOUR);
+      }
+    }
+  }, 120_000);
+
+  test('no job of the namespace ever restarted', async () => {
+    const jobs = (await control.engine.jobs()).filter(
+      (j) => j.name.startsWith(`${namespace}-`) && j.state === 'RUNNING',
+    );
+    expect(jobs.map((j) => j.name).sort()).toEqual(
+      [
+        ...control.compiled.sources.map((s) => s.ingestionJobName),
+        ...control.compiled.metrics.map((m) => m.speedJobName),
+      ].sort(),
+    );
+    for (const job of jobs)
+      expect(await control.engine.jobManager.exceptionHistory(job.jobId)).toEqual([]);
+  }, 60_000);
+
+  test('status --check reports every source and metric healthy, with the dead-letter counts', async () => {
+    const env = { LAMBDALAKE_NAMESPACE: namespace };
+    const check = await cli(['status', '--check', '--json', '--dir', dir], env);
+    expect(check.stderr).toBe('');
+    expect(check.code).toBe(0);
+    const status = JSON.parse(check.stdout) as {
+      healthy: boolean;
+      sources: {
+        source: string;
+        health: { verdict: string };
+        deadLetters: { count: number; newest: { reason: string } | null };
+      }[];
+      metrics: { metric: string; health: { verdict: string } }[];
+    };
+    expect(status.healthy).toBe(true);
+    expect(status.sources.map((s) => [s.source, s.health.verdict, s.deadLetters.count])).toEqual([
+      ['clicks', 'healthy', records.filter((r) => r.source === 'clicks' && r.reason).length],
+      ['clicks_ms', 'healthy', records.filter((r) => r.source === 'clicks_ms' && r.reason).length],
+    ]);
+    expect(status.metrics.map((m) => m.health.verdict)).toEqual(['healthy', 'healthy']);
+    // The newest dead letter's reason is one of the bad records' reasons.
+    for (const s of status.sources) {
+      const reasons = records
+        .filter((r) => r.source === s.source && r.reason)
+        .map((r) => r.reason!);
+      expect(reasons.some((r) => r.test(s.deadLetters.newest?.reason ?? ''))).toBe(true);
+    }
+  }, 120_000);
+
+  async function readDeadLetters(topic: string, expected: number): Promise<DeadLetter[]> {
+    const kafka = new Kafka({
+      clientId: 'it-dead-letters',
+      brokers: stackEndpoints().kafkaBrokers,
+      logLevel: logLevel.NOTHING,
+    });
+    const consumer = kafka.consumer({ groupId: `${namespace}-it-${topic}` });
+    const letters: DeadLetter[] = [];
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await consumer.run({
+      eachMessage: async ({ message }) => {
+        letters.push(JSON.parse(message.value!.toString()) as DeadLetter);
+      },
+    });
+    // Bounded wait for the expected number, then a little longer to catch any extra letter.
+    const deadline = Date.now() + 60_000;
+    while (letters.length < expected && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 500));
+    await new Promise((r) => setTimeout(r, 3000));
+    await consumer.disconnect();
+    return letters;
+  }
+});
