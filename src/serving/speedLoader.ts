@@ -205,7 +205,7 @@ export class SpeedLoader {
         if (!/^22|^42804/.test(errorCode(error) ?? '')) throw error;
         // A value PostgreSQL cannot take (bad JSON, a text in a number column): apply the batch
         // row by row so the one bad row is logged and skipped instead of stopping the topic.
-        await this.upsertOneByOne(client, table, latest, batch.partition, next);
+        await this.upsert(client, table, latest, batch.partition, next, true);
       }
     });
     table.position.set(batch.partition, next);
@@ -214,68 +214,43 @@ export class SpeedLoader {
     await heartbeat();
   }
 
+  /**
+   * One transaction: delete the batch's keys, insert their latest values, store the next offset.
+   * Row by row, each insert sits behind a savepoint, so a row PostgreSQL refuses is logged and
+   * skipped while the rest of the batch and its offset still commit together.
+   */
   private async upsert(
     client: pg.Client,
     table: LoadedTable,
     latest: Map<string, string | null>,
     partition: number,
     next: bigint,
+    rowByRow = false,
   ): Promise<void> {
     const target = `${internal}.${quoteIdent(table.name)}`;
     const upserts = [...latest].filter((e): e is [string, string] => e[1] !== null);
+    const insert = `INSERT INTO ${target} SELECT r.* FROM unnest($1::text[], $2::text[]) AS u(k, v),
+      LATERAL jsonb_populate_record(NULL::${target}, u.v::jsonb || jsonb_build_object('lambdalake_key', u.k)) AS r`;
     await client.query('BEGIN');
     try {
       await client.query(`DELETE FROM ${target} WHERE lambdalake_key = ANY($1::text[])`, [
         [...latest.keys()],
       ]);
-      if (upserts.length > 0)
-        await client.query(
-          `INSERT INTO ${target} SELECT r.* FROM unnest($1::text[], $2::text[]) AS u(k, v),
-             LATERAL jsonb_populate_record(NULL::${target}, u.v::jsonb || jsonb_build_object('lambdalake_key', u.k)) AS r`,
-          [upserts.map((e) => e[0]), upserts.map((e) => e[1])],
-        );
-      await client.query(
-        `INSERT INTO ${internal}.speed_offsets (table_name, kafka_partition, next_offset) VALUES ($1, $2, $3)
-         ON CONFLICT (table_name, kafka_partition) DO UPDATE SET next_offset = EXCLUDED.next_offset`,
-        [table.name, partition, next.toString()],
-      );
-      await client.query('COMMIT');
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    }
-  }
-
-  /** The same transaction, each row behind a savepoint: a row PostgreSQL refuses is logged and skipped. */
-  private async upsertOneByOne(
-    client: pg.Client,
-    table: LoadedTable,
-    latest: Map<string, string | null>,
-    partition: number,
-    next: bigint,
-  ): Promise<void> {
-    const target = `${internal}.${quoteIdent(table.name)}`;
-    await client.query('BEGIN');
-    try {
-      await client.query(`DELETE FROM ${target} WHERE lambdalake_key = ANY($1::text[])`, [
-        [...latest.keys()],
-      ]);
-      for (const [key, value] of latest) {
-        if (value === null) continue;
-        await client.query('SAVEPOINT one_row');
-        try {
-          await client.query(
-            `INSERT INTO ${target} SELECT r.* FROM jsonb_populate_record(NULL::${target}, $2::jsonb || jsonb_build_object('lambdalake_key', $1::text)) AS r`,
-            [key, value],
-          );
-        } catch (error) {
-          if (!/^22|^42804/.test(errorCode(error) ?? '')) throw error;
-          await client.query('ROLLBACK TO SAVEPOINT one_row');
-          this.log(
-            `loader: ${table.topic} partition ${partition}: skipped key ${key}: ${(error as Error).message} (value ${value.slice(0, 200)})`,
-          );
+      if (!rowByRow && upserts.length > 0)
+        await client.query(insert, [upserts.map((e) => e[0]), upserts.map((e) => e[1])]);
+      if (rowByRow)
+        for (const [key, value] of upserts) {
+          await client.query('SAVEPOINT one_row');
+          try {
+            await client.query(insert, [[key], [value]]);
+          } catch (error) {
+            if (!/^22|^42804/.test(errorCode(error) ?? '')) throw error;
+            await client.query('ROLLBACK TO SAVEPOINT one_row');
+            this.log(
+              `loader: ${table.topic} partition ${partition}: skipped key ${key}: ${(error as Error).message} (value ${value.slice(0, 200)})`,
+            );
+          }
         }
-      }
       await client.query(
         `INSERT INTO ${internal}.speed_offsets (table_name, kafka_partition, next_offset) VALUES ($1, $2, $3)
          ON CONFLICT (table_name, kafka_partition) DO UPDATE SET next_offset = EXCLUDED.next_offset`,

@@ -254,6 +254,60 @@ describe('serving loads union views into PostgreSQL, and SQL clients read them t
     }
   });
 
+  test('a speed value PostgreSQL cannot take is skipped; the rest of its batch and later messages still load', async () => {
+    const client = new pg.Client(servingPgConfig());
+    await client.connect();
+    const products = async () =>
+      (
+        await client.query<{ product: string }>(
+          `SELECT product FROM ${ns}.revenue WHERE product IN ('bad', 'good', 'later') ORDER BY 1`,
+        )
+      ).rows.map((r) => r.product);
+    const waitFor = async (expected: string[]) => {
+      let seen: string[] = [];
+      for (let i = 0; i < 100 && JSON.stringify(seen) !== JSON.stringify(expected); i++) {
+        seen = await products();
+        if (JSON.stringify(seen) !== JSON.stringify(expected))
+          await new Promise((r) => setTimeout(r, 100));
+      }
+      return seen;
+    };
+    try {
+      await producer.send({
+        topic,
+        messages: [
+          {
+            key: key('2026-11-24T11:00:00', 'bad'),
+            value: '{"hour":"2026-11-24T11:00:00","product":"bad","revenue":"abc","orders":1}',
+          },
+          {
+            key: key('2026-11-24T11:00:00', 'good'),
+            value: '{"hour":"2026-11-24T11:00:00","product":"good","revenue":1.5,"orders":1}',
+          },
+        ],
+      });
+      expect(await waitFor(['good'])).toEqual(['good']);
+      await producer.send({
+        topic,
+        messages: [
+          {
+            key: key('2026-11-24T11:00:00', 'later'),
+            value: '{"hour":"2026-11-24T11:00:00","product":"later","revenue":2,"orders":1}',
+          },
+          { key: key('2026-11-24T11:00:00', 'good'), value: null },
+        ],
+      });
+      expect(await waitFor(['later'])).toEqual(['later']);
+      await producer.send({
+        topic,
+        messages: [{ key: key('2026-11-24T11:00:00', 'later'), value: null }],
+      });
+      expect(await waitFor([])).toEqual([]);
+    } finally {
+      await client.end();
+    }
+  });
+
   test("psql (Debian's postgresql-client) lists databases and views, describes the view, reads it and \\copy-s it out", async () => {
     const { port, user, password, database } = servingPgConfig();
     const folder = await mkdtemp(join(tmpdir(), 'lambdalake-psql-'));
