@@ -65,7 +65,7 @@ def sqlalchemy_probe():
     inspector = inspect(engine)
     result = {
         "count": count,
-        "views": inspector.get_view_names(schema=schema),
+        "views": sorted(inspector.get_view_names(schema=schema)),
         "columns": [
             {"name": c["name"], "type": str(c["type"])} for c in inspector.get_columns(view, schema=schema)
         ],
