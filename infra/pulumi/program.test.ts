@@ -106,6 +106,14 @@ describe('the cloud stack from pipelines/', () => {
     expect(
       serving.metadata.annotations['service.beta.kubernetes.io/aws-load-balancer-internal'],
     ).toBe('true');
+    // Prometheus scrapes serving's /metrics on its HTTP port.
+    const servingPods = ofType(resources, 'kubernetes:apps/v1:Deployment').find(
+      (r) => r.name === 'lambdalake-serving',
+    )!.inputs as { spec: { template: { metadata: { annotations: Record<string, string> } } } };
+    expect(servingPods.spec.template.metadata.annotations).toMatchObject({
+      'prometheus.io/scrape': 'true',
+      'prometheus.io/path': '/metrics',
+    });
     const everythingButSecrets = JSON.stringify(
       resources.filter((r) => r.type !== 'kubernetes:core/v1:Secret'),
     );

@@ -146,8 +146,12 @@ export class LambdalakeServices extends pulumi.ComponentResource {
       { name: 'HOME', value: '/tmp' },
     ];
     const envFrom = [{ secretRef: { name: secret.metadata.name } }];
-    const pod = (labels: Record<string, string>, container: Record<string, unknown>) => ({
-      metadata: { labels },
+    const pod = (
+      labels: Record<string, string>,
+      container: Record<string, unknown>,
+      annotations: Record<string, string> = {},
+    ) => ({
+      metadata: { labels, annotations },
       spec: {
         serviceAccountName: args.serviceAccountName,
         securityContext: restrictedPod(LAMBDALAKE_IMAGE_UID),
@@ -183,13 +187,23 @@ export class LambdalakeServices extends pulumi.ComponentResource {
         spec: {
           replicas: args.servingMinReplicas,
           selector: { matchLabels: servingLabels },
-          template: pod(servingLabels, {
-            command: cli('serve'),
-            ports: [{ name: 'http', containerPort: SERVING_HTTP_PORT }],
-            // Requests are what the HPA's utilisation is measured against.
-            resources: resources('500m', '1Gi', '2Gi'),
-            ...probes({ httpGet: { path: '/health', port: SERVING_HTTP_PORT } }, 20),
-          }),
+          template: pod(
+            servingLabels,
+            {
+              command: cli('serve'),
+              ports: [{ name: 'http', containerPort: SERVING_HTTP_PORT }],
+              // Requests are what the HPA's utilisation is measured against.
+              resources: resources('500m', '1Gi', '2Gi'),
+              ...probes({ httpGet: { path: '/health', port: SERVING_HTTP_PORT } }, 20),
+            },
+            // Prometheus' kubernetes-pods scrape config reads these: serving's /metrics (drift,
+            // publication ages, speed lag, loader state, connections, query latency).
+            {
+              'prometheus.io/scrape': 'true',
+              'prometheus.io/port': String(SERVING_HTTP_PORT),
+              'prometheus.io/path': '/metrics',
+            },
+          ),
         },
       },
       // Not after the deploy Job: deploy's first batch cycles register union views with serving.
