@@ -10,7 +10,7 @@ import { Kafka, logLevel, type Producer } from 'kafkajs';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startServing, servingConfig, type RunningServing } from '../../src/serving/main.ts';
-import { silentProgress, stackStatus, stackUp } from '../../src/stack/index.ts';
+import { resolveLayout, silentProgress, stackStatus, stackUp } from '../../src/stack/index.ts';
 import { stackEndpoints } from './stack.ts';
 import { runJdbcProbe } from './support/jdbc.ts';
 import { runPython } from './support/python.ts';
@@ -179,6 +179,26 @@ describe('serving loads union views into PostgreSQL, and SQL clients read them t
       code: '28P01',
       message: expect.stringMatching(/password authentication failed/),
     });
+  });
+
+  test('TLS is offered: a client verifying the server certificate for 127.0.0.1 connects encrypted', async () => {
+    const ca = await readFile(
+      join(resolveLayout().data, 'postgres', 'lambdalake-server.crt'),
+      'utf8',
+    );
+    const client = new pg.Client({ ...servingPgConfig(), ssl: { ca, servername: '127.0.0.1' } });
+    await client.connect();
+    try {
+      const { rows } = await client.query<{ ssl: boolean }>(
+        'SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()',
+      );
+      expect(rows).toEqual([{ ssl: true }]);
+      expect((await client.query(`SELECT count(*)::int AS n FROM ${ns}.revenue`)).rows[0].n).toBe(
+        3,
+      );
+    } finally {
+      await client.end();
+    }
   });
 
   test('the reader role sees the views and nothing else: no internal tables, files, settings, temporary tables or writes', async () => {

@@ -1,6 +1,6 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readdirSync, statSync, symlinkSync } from 'node:fs';
-import { chown, mkdir, rm, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdir, rm, writeFile } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { StackError } from '../errors.ts';
@@ -118,6 +118,33 @@ async function initdb(
 }
 
 /**
+ * A self-signed certificate for 127.0.0.1 in the data folder, made once with openssl; without
+ * openssl the server runs without TLS (a local default; the cloud uses RDS's certificates).
+ */
+async function selfSignedCertificate(
+  dir: string,
+  account: { uid: number; gid: number } | undefined,
+): Promise<{ cert: string; key: string } | null> {
+  const cert = join(dir, 'lambdalake-server.crt');
+  const key = join(dir, 'lambdalake-server.key');
+  if (!existsSync(cert) || !existsSync(key)) {
+    const made = spawnSync(
+      'openssl',
+      ['req', '-new', '-x509', '-days', '3650', '-nodes', '-subj', '/CN=127.0.0.1',
+        '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', key, '-out', cert],
+      { encoding: 'utf8' },
+    ); // prettier-ignore
+    if (made.status !== 0) return null;
+  }
+  await chmod(key, 0o600);
+  if (account) {
+    await chown(cert, account.uid, account.gid);
+    await chown(key, account.uid, account.gid);
+  }
+  return { cert, key };
+}
+
+/**
  * The serving store: a real PostgreSQL server from the machine's packages, its data under the run
  * folder, listening on the stack's bind host only (127.0.0.1; no Unix socket), passwords checked with
  * SCRAM.
@@ -135,6 +162,7 @@ export function postgresService(ctx: StackContext): ServiceDefinition {
       const account = serverAccount();
       const dir = dataFolder(ctx, account);
       if (!existsSync(join(dir, 'PG_VERSION'))) await initdb(bin, dir, account);
+      const tls = await selfSignedCertificate(dir, account);
       return {
         command: join(bin, 'postgres'),
         args: [
@@ -152,6 +180,14 @@ export function postgresService(ctx: StackContext): ServiceDefinition {
           // OS crash is harmless (Kafka offsets are committed with the rows, so they are re-read).
           '-c',
           'synchronous_commit=off',
+          // Serving's queries are small and frequent: JIT compilation would cost more than it saves.
+          '-c',
+          'jit=off',
+          // TLS is offered, not required: clients choose with sslmode (require, verify-ca with the
+          // certificate below as root).
+          ...(tls
+            ? ['-c', 'ssl=on', '-c', `ssl_cert_file=${tls.cert}`, '-c', `ssl_key_file=${tls.key}`]
+            : []),
           // postgres takes `--name=value` as a setting, and `-D` is its data folder: the marker
           // is a custom setting here.
           serviceMarker(ctx.layout.run, 'postgres'),
