@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, type Consumer, type EachBatchPayload } from 'kafkajs';
 import pg from 'pg';
+import { kafkajsSecurity, kafkaSecurityFromEnv } from '../settings/kafkaSecurity.ts';
 import { quoteIdent } from './datasets.ts';
 import { INTERNAL_SCHEMA } from './internalSchema.ts';
 import { errorCode, type ServingStore } from './store.ts';
@@ -55,6 +56,8 @@ export class SpeedLoader {
     return new Kafka({
       clientId: 'lambdalake-serving',
       brokers,
+      // Plaintext locally; MSK IAM or SCRAM over TLS in the cloud (LAMBDALAKE_KAFKA_SECURITY).
+      ...kafkajsSecurity(kafkaSecurityFromEnv()),
       logLevel: logLevel.NOTHING,
       retry: { retries: 1_000_000, maxRetryTime: 5_000 },
     });

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
+import { kafkajsSecurity, kafkaSecurityFromEnv } from '../../settings/kafkaSecurity.ts';
 import type { DeadLetter } from '../compiler/deadLetters.ts';
 
 /** What status shows of a source's dead letters. */
@@ -51,7 +52,12 @@ async function readLastOfEach(
   topic: string,
   positions: { partition: number; offset: string }[],
 ): Promise<{ partition: number; offset: number; letter: DeadLetter }[]> {
-  const kafka = new Kafka({ clientId: 'lambdalake-status', brokers, logLevel: logLevel.NOTHING });
+  const kafka = new Kafka({
+    clientId: 'lambdalake-status',
+    brokers,
+    logLevel: logLevel.NOTHING,
+    ...kafkajsSecurity(kafkaSecurityFromEnv()),
+  });
   const groupId = `lambdalake-status-${randomUUID()}`;
   const consumer = kafka.consumer({ groupId });
   const found: { partition: number; offset: number; letter: DeadLetter }[] = [];
