@@ -145,7 +145,9 @@ export class SpeedLoader {
       consumer: this.kafka.consumer({
         groupId: `lambdalake-serving-${randomUUID()}`,
         allowAutoTopicCreation: false,
-        maxWaitTimeInMs: 50,
+        // The broker answers as soon as a message arrives (minBytes 1); this only bounds idle polls,
+        // which at 50 ms cost a busy core across some 50 idle topics.
+        maxWaitTimeInMs: 1000,
         maxBytesPerPartition: 4 * 1024 * 1024,
       }),
       position: new Map(),
