@@ -41,11 +41,11 @@ test('a bad value names file, line, column, field and what is allowed', async ()
     await problems({
       'pipelines/metrics/daily_active_users.yaml': dau.replace(
         'grain: { column: day, size: 1 day }',
-        'grain: { column: day, size: 2 hours }',
+        'grain: { column: day, size: 7 minutes }',
       ),
     }),
   ).toEqual([
-    "pipelines/metrics/daily_active_users.yaml:6:23: grain.size: must be '1 minute', '1 hour' or '1 day'",
+    "pipelines/metrics/daily_active_users.yaml:6:23: grain.size: '7 minutes' is not a grain: use a whole number of minutes or hours that divides a day ('1 minute', '5 minutes', '15 minutes', '2 hours', '6 hours'), '1 day', '1 week' (ISO, Monday, UTC) or '1 month' (UTC)",
   ]);
 });
 
@@ -75,11 +75,11 @@ test('an unknown source lists the defined ones', async () => {
 test('a grain that is not a time bucket of the event time is refused with the reason', async () => {
   const sql = readFileSync(join(repo, 'sql/metrics/daily_active_users.sql'), 'utf8').replace(
     'CAST(FLOOR(event_time TO DAY) AS TIMESTAMP(3)) AS `day`',
-    'CAST(NOW() AS TIMESTAMP(3)) AS `day`',
+    'CAST(event_time AS TIMESTAMP(3)) AS `day`',
   );
   const [p] = await problems({ 'sql/metrics/daily_active_users.sql': sql });
-  expect(p).toContain(
-    "daily_active_users.yaml:6:10: grain.column: grain column 'day' must be a time bucket of the event time, e.g. CAST(FLOOR(event_time TO DAY) AS TIMESTAMP(3)) AS day",
+  expect(p).toBe(
+    "sql/metrics/daily_active_users.sql:2:3: grain column 'day' must be a time bucket of the event time: write CAST(FLOOR(event_time TO DAY) AS TIMESTAMP(3)) AS day; found 'CAST(event_time AS TIMESTAMP(3))'. Without a time bucket of the event time a metric has no cutover",
   );
 });
 
