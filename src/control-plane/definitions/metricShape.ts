@@ -59,6 +59,7 @@ export function checkMetricShape(input: ShapeInput): {
       `${m[1]!.replace(/\s+/g, '').toUpperCase()} is processing time: batch evaluates it once per job and streaming once per row, so the two modes disagree. Use the event time column ${input.eventTime} instead`,
     );
   const tumble = checkWindows(text, input, problem);
+  const anyWindow = /\b(TUMBLE|HOP|CUMULATE|SESSION)\s*\(/i.test(text);
   const main = mainSelect(text);
   const outputs = main ? selectItems(text, main) : [];
   if (!main) problem(0, 'no SELECT found: a metric is one Flink SQL SELECT');
@@ -68,7 +69,8 @@ export function checkMetricShape(input: ShapeInput): {
       `a non-aggregating metric: its rows are raw events, which batch keeps all of and the speed topic keeps one per key. Aggregate and GROUP BY the grain and keys, e.g. SELECT ${bucketHint(input)} AS ${input.grainColumn}, COUNT(*) AS events FROM ${input.source} GROUP BY ${bucketHint(input)}`,
     );
   const grainOutput = outputs.find((o) => o.name === input.grainColumn);
-  if (grainOutput) checkGrainExpression(text, grainOutput, input, tumble !== null, problem);
+  if (grainOutput)
+    checkGrainExpression(text, grainOutput, input, tumble !== null || anyWindow, problem);
   // Without the grain among the outputs the YAML check says so; grouping would only repeat it.
   if (main && grainOutput) checkGrouping(text, main, outputs, input, problem);
   return { problems, shape: { tumble, outputs } };

@@ -38,14 +38,13 @@ export function splitTopLevel(
   let from = start;
   for (let i = start; i <= end; i++) {
     const c = text[i];
-    if (c === '(') depth++;
-    else if (c === ')') depth--;
-    else if ((c === ',' && depth === 0) || i === end) {
+    if (i === end || (c === ',' && depth === 0)) {
       const raw = text.slice(from, i);
       const lead = raw.length - raw.trimStart().length;
       if (raw.trim()) parts.push({ text: raw.trim(), offset: from + lead });
       from = i + 1;
-    }
+    } else if (c === '(') depth++;
+    else if (c === ')') depth--;
   }
   return parts;
 }
