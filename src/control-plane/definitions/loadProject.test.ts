@@ -134,3 +134,41 @@ test('the committed JSON Schemas are the ones the zod schemas export', () => {
     metric,
   );
 });
+
+test('a state_ttl shorter than the grain plus lateness is refused at the field, with the minimum', async () => {
+  expect(
+    await problems({
+      'pipelines/metrics/daily_active_users.yaml': dau.replace('state_ttl: 2d', 'state_ttl: 1d'),
+    }),
+  ).toEqual([
+    "pipelines/metrics/daily_active_users.yaml:12:10: speed.state_ttl: state_ttl 1d is shorter than the grain (1 day) plus lateness (10m): the speed job would expire a window's accumulators while it still updates (COUNT DISTINCT would count again). Set at least 25h",
+  ]);
+});
+
+test('a key the SQL derives must be declared with its type', async () => {
+  const sql = readFileSync(join(repo, 'sql/metrics/daily_active_users.sql'), 'utf8')
+    .replace('  country,', '  UPPER(country) AS country_code,')
+    .replace(
+      'GROUP BY FLOOR(event_time TO DAY), country',
+      'GROUP BY FLOOR(event_time TO DAY), UPPER(country)',
+    );
+  const derived = dau.replace(/\[country\]/g, '[country_code]');
+  const yaml = derived;
+  expect(
+    await problems({
+      'sql/metrics/daily_active_users.sql': sql,
+      'pipelines/metrics/daily_active_users.yaml': yaml,
+    }),
+  ).toEqual([
+    "pipelines/metrics/daily_active_users.yaml:7:8: keys[0]: key 'country_code' is not a column of source 'page_views': a key the SQL computes is declared with its type, e.g. keys: [{ name: country_code, type: STRING }]",
+  ]);
+  expect(
+    await problems({
+      'sql/metrics/daily_active_users.sql': sql,
+      'pipelines/metrics/daily_active_users.yaml': derived.replace(
+        'keys: [country_code]',
+        'keys: [{ name: country_code, type: STRING }]',
+      ),
+    }),
+  ).toEqual([]);
+});
