@@ -9,7 +9,7 @@ SELECT `order_id`, `user_id`, `product`, `amount`, `event_time` FROM (
   WHERE `event_time` < TIMESTAMP '2026-11-24 00:00:00.000'
 ) WHERE lambdalake_occurrence = 1;
 
-INSERT OVERWRITE `lake`.`lambdalake`.`order_size_bands__vdf5f8ab3`
+INSERT OVERWRITE `lake`.`lambdalake`.`order_size_bands__v1b3bd1c0`
 SELECT `hour`, `band`, `orders` FROM (
 SELECT
   CAST(FLOOR(event_time TO HOUR) AS TIMESTAMP(3)) AS `hour`,

@@ -11,7 +11,7 @@ CREATE TEMPORARY TABLE `orders__raw` (
   'topic' = 'orders',
   'properties.bootstrap.servers' = '127.0.0.1:19092',
   'format' = 'raw',
-  'properties.group.id' = 'lambdalake-speed-order_size_bands-vdf5f8ab3',
+  'properties.group.id' = 'lambdalake-speed-order_size_bands-v1b3bd1c0',
   'scan.startup.mode' = 'timestamp',
   'scan.startup.timestamp-millis' = '1795477800000'
 );
@@ -61,7 +61,7 @@ CREATE TEMPORARY TABLE `order_size_bands__speed` (
   PRIMARY KEY (`lambdalake_key`) NOT ENFORCED
 ) WITH (
   'connector' = 'upsert-kafka',
-  'topic' = 'lambdalake.speed.order_size_bands.vdf5f8ab3',
+  'topic' = 'lambdalake.speed.order_size_bands.v1b3bd1c0',
   'properties.bootstrap.servers' = '127.0.0.1:19092',
   'key.format' = 'json',
   'value.format' = 'json',
