@@ -39,7 +39,7 @@ export async function explainMetrics(
     // Each mode plans the SQL it runs: streaming has window TVFs turned into continuous aggregates.
     const sqlOf = {
       batch: loaded.sql,
-      streaming: streamingSqlOf(metric, source, loaded.sql),
+      streaming: streamingSqlOf(metric, source, loaded.sql, loaded.shape),
     };
     const findings: ExplainOutcome['findings'] = [];
     const expectation = { grain: grainOf(metric.grain.size), keys: metric.keys };

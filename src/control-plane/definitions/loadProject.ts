@@ -3,7 +3,7 @@ import { join, relative } from 'node:path';
 import type { z } from 'zod';
 import { parseDuration } from './durations.ts';
 import { describeGrain, grainOf, maxGrainMs } from './grain.ts';
-import { checkMetricShape, stateTtlShortfall } from './metricShape.ts';
+import { checkMetricShape, stateTtlShortfall, type MetricShape } from './metricShape.ts';
 import { DefinitionError, fieldPath, type DefinitionProblem } from './errors.ts';
 import {
   metricSchema,
@@ -24,6 +24,8 @@ export interface LoadedMetric {
   sqlFile: string;
   /** The SELECT exactly as written (trailing semicolon and whitespace removed). */
   sql: string;
+  /** What the text check found (the window TVF the streaming side replaces), kept for the compiler. */
+  shape?: MetricShape;
   definition: MetricDefinition;
 }
 
@@ -102,10 +104,17 @@ export async function loadProject(root: string): Promise<LoadResult> {
             `unknown source '${parsed.value.source}': defined sources are ${[...sources.keys()].join(', ') || '(none)'}`,
           ),
         );
-    } else {
-      checkMetric(parsed.value, source.definition, sql, sqlFile, where, problems);
     }
-    metrics.set(parsed.value.name, { file: parsed.file, sqlFile, sql, definition: parsed.value });
+    const shape = source
+      ? checkMetric(parsed.value, source.definition, sql, sqlFile, where, problems)
+      : undefined;
+    metrics.set(parsed.value.name, {
+      file: parsed.file,
+      sqlFile,
+      sql,
+      definition: parsed.value,
+      shape,
+    });
   }
   if (problems.length > 0) return { ok: false, problems };
   return { ok: true, project: { root, sources, metrics } };
@@ -210,7 +219,7 @@ function checkMetric(
   sqlFile: string,
   where: LocatedYaml,
   problems: DefinitionProblem[],
-): void {
+): MetricShape {
   const grain = grainOf(metric.grain.size);
   const { problems: shapeProblems, shape } = checkMetricShape({
     sql,
@@ -313,4 +322,5 @@ function checkMetric(
         );
     });
   });
+  return shape;
 }
