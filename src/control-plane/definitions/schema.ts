@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DURATION_HINT, parseDuration } from './durations.ts';
-import { parseGrain } from './grain.ts';
+import { GRAIN_HINT, parseGrain } from './grain.ts';
 
 /** A lowercase SQL identifier usable unquoted in Flink, DuckDB and Iceberg. */
 const identifier = z
@@ -140,10 +140,13 @@ export const metricSchema = z
     grain: z
       .object({
         column: identifier,
-        size: z.string().superRefine((v, ctx) => {
-          const grain = parseGrain(v);
-          if ('refused' in grain) ctx.addIssue({ code: 'custom', message: grain.refused });
-        }),
+        size: z
+          .string()
+          .superRefine((v, ctx) => {
+            const grain = parseGrain(v);
+            if ('refused' in grain) ctx.addIssue({ code: 'custom', message: grain.refused });
+          })
+          .describe(`the bucket size, in UTC: ${GRAIN_HINT}`),
       })
       .strict(),
     keys: z
