@@ -15,7 +15,8 @@ export {
   type MetricDefinition,
   type QualityCheck,
 } from './definitions/schema.ts';
-export { parseDuration, timeBucketFloor, grainUnit } from './definitions/durations.ts';
+export { parseDuration } from './definitions/durations.ts';
+export { floorToGrain, grainOf, parseGrain, type Grain } from './definitions/grain.ts';
 export {
   compileProject,
   compileMetric,

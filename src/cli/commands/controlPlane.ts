@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import Table from 'cli-table3';
 import { openControlPlane, type ControlPlane } from '../../control-plane/runtime/controlPlane.ts';
 import { deploy } from '../../control-plane/runtime/deploy.ts';
+import { isGrainAligned } from '../../control-plane/definitions/grain.ts';
 import { deploymentStatus, metricVersions } from '../../control-plane/runtime/status.ts';
 import type { Health } from '../../control-plane/orchestrator/health.ts';
 import { runScheduler } from '../../control-plane/runtime/scheduler.ts';
@@ -101,7 +102,7 @@ export function batchCommand(): Command {
         const outcomes = [];
         for (const metric of metrics) {
           if (!opts.json) say(`== ${metric.name} v${metric.version}`);
-          if (cutover && cutover.getTime() % metric.grainMs !== 0)
+          if (cutover && !isGrainAligned(cutover.getTime(), metric.grain))
             throw new Error(
               `--cutover ${opts.cutover} is not aligned to ${metric.name}'s grain of ${metric.grainSize}`,
             );

@@ -2,12 +2,13 @@ import { resolve } from 'node:path';
 import { Command } from 'commander';
 import {
   compileProject,
-  defaultBindings,
   formatProblem,
   loadProject,
   type DefinitionProblem,
 } from '../../control-plane/index.ts';
 import { explainMetrics, explainProblems } from '../../control-plane/compiler/explainCheck.ts';
+import { chooseCutover } from '../../control-plane/orchestrator/cutover.ts';
+import { bindingsFor, controlPlaneEndpoints } from '../../control-plane/runtime/controlPlane.ts';
 
 /** `lambdalake validate [--dir] [--json] [--no-flink]`: every problem, located; exit 1 if any. */
 export function validateCommand(): Command {
@@ -20,7 +21,8 @@ export function validateCommand(): Command {
     .option(
       '--gateway <url>',
       'SQL Gateway for the EXPLAIN check',
-      process.env.LAMBDALAKE_SQL_GATEWAY_URL ?? 'http://127.0.0.1:18083',
+      // The gateway deploy would use (LAMBDALAKE_PORT_OFFSET included).
+      controlPlaneEndpoints().sqlGatewayUrl,
     )
     .option('--no-flink', 'skip the EXPLAIN check')
     .action(async (opts: { dir: string; json?: boolean; gateway: string; flink: boolean }) => {
@@ -74,30 +76,39 @@ export function planCommand(): Command {
         process.exitCode = 1;
         return;
       }
-      const compiled = compileProject(result.project, defaultBindings());
+      // The bindings deploy uses (ports, namespace and endpoints from the same environment).
+      const compiled = compileProject(result.project, bindingsFor(controlPlaneEndpoints()));
       const metrics = compiled.metrics.filter((m) => !only || m.name === only);
       if (only && metrics.length === 0)
         throw new Error(
           `no metric '${only}': metrics are ${compiled.metrics.map((m) => m.name).join(', ')}`,
         );
-      // Scripts are shown for a cutover at the current hour; deploy and batch pick real ones.
-      const cutover = Math.floor(Date.now() / 3_600_000) * 3_600_000;
-      const plans = metrics.map((m) => ({
-        metric: m.name,
-        version: m.version,
-        batchTable: `${m.batchTable.namespace}.${m.batchTable.name}`,
-        speedTopic: m.speedTopic,
-        batchScript: m.batchScript(cutover, null),
-        streamingScript: m.streamingScript(cutover - m.latenessMs),
-        unionView: m.unionViewSql,
-      }));
+      // Scripts are shown for the cutover a first deploy would pick now (DESIGN §5's rule).
+      const plans = metrics.map((m) => {
+        const cutover = chooseCutover(new Date(), m.latenessMs, m.grain).getTime();
+        return {
+          metric: m.name,
+          version: m.version,
+          batchTable: `${m.batchTable.namespace}.${m.batchTable.name}`,
+          speedTopic: m.speedTopic,
+          cutover: new Date(cutover).toISOString(),
+          batchScript: m.batchScript(cutover, null),
+          streamingScript: m.streamingScript(cutover - m.latenessMs),
+          streamingConfig: m.streamingConfig,
+          unionView: m.unionViewSql,
+        };
+      });
       if (opts.json) {
         process.stdout.write(JSON.stringify(plans, null, 2) + '\n');
         return;
       }
       for (const p of plans) {
         process.stdout.write(
-          `== ${p.metric} (version ${p.version}) → ${p.batchTable}, ${p.speedTopic}\n\n-- batch script\n${p.batchScript}\n\n-- streaming script\n${p.streamingScript}\n\n-- union view\n${p.unionView}\n\n`,
+          `== ${p.metric} (version ${p.version}) → ${p.batchTable}, ${p.speedTopic}, cutover ${p.cutover}\n\n-- batch script\n${p.batchScript}\n\n-- streaming script (${Object.entries(
+            p.streamingConfig,
+          )
+            .map(([k, v]) => `${k}=${v}`)
+            .join(', ')})\n${p.streamingScript}\n\n-- union view\n${p.unionView}\n\n`,
         );
       }
     });

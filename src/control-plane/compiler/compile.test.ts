@@ -1,7 +1,16 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { loadProjectOrThrow, type Project } from '../definitions/loadProject.ts';
 import { compileProject, type CompiledProject } from './compile.ts';
 
@@ -69,5 +78,52 @@ describe('the compiler on the example pipelines', () => {
     expect(versions.every((v) => /^[0-9a-f]{8}$/.test(v))).toBe(true);
     expect(new Set(versions).size).toBe(versions.length);
     expect(compileProject(project, bindings).metrics.map((m) => m.version)).toEqual(versions);
+  });
+});
+
+describe('the compiler on the accepted shapes (test/fixtures/shapes)', () => {
+  let compiled: CompiledProject;
+  let project: Project;
+  const fixture = mkdtempSync(join(tmpdir(), 'lambdalake-shapes-'));
+  beforeAll(async () => {
+    cpSync(join(root, 'test', 'fixtures', 'shapes'), fixture, { recursive: true });
+    cpSync(join(root, 'pipelines', 'sources'), join(fixture, 'pipelines', 'sources'), {
+      recursive: true,
+    });
+    project = await loadProjectOrThrow(fixture);
+    compiled = compileProject(project, bindings);
+  });
+  afterAll(() => rmSync(fixture, { recursive: true, force: true }));
+
+  test('15-minute, week and month grains, a derived key and a CTE with aliases compile to their golden scripts', () => {
+    expect(compiled.metrics.map((m) => m.name).sort()).toEqual([
+      'hourly_views_by_country',
+      'monthly_orders',
+      'order_size_bands',
+      'quarter_hour_revenue',
+      'weekly_orders',
+    ]);
+    for (const m of compiled.metrics) {
+      golden(`shapes/${m.name}.batch.sql`, m.batchScript(CUTOVER, '7393955914635036011'));
+      golden(`shapes/${m.name}.streaming.sql`, m.streamingScript(START));
+      golden(`shapes/${m.name}.batch-table.json`, JSON.stringify(m.batchTable, null, 2) + '\n');
+    }
+  });
+
+  test('batch runs the window TVF as written; streaming groups by the same bucket continuously', () => {
+    const quarter = compiled.metrics.find((m) => m.name === 'quarter_hour_revenue')!;
+    const written = project.metrics.get('quarter_hour_revenue')!.sql;
+    expect(quarter.batchScript(CUTOVER, null)).toContain(`\n${written}\n`);
+    const streaming = quarter.streamingScript(START);
+    expect(streaming).not.toMatch(/TUMBLE\s*\(/);
+    expect(streaming).toContain('/ 15) * 15');
+    const weekly = compiled.metrics.find((m) => m.name === 'weekly_orders')!;
+    expect(weekly.streamingScript(START)).toContain("TIMESTAMP '1970-01-05 00:00:00'");
+    // A derived key takes its declared type; the grain of a month is calendar-aware.
+    const bands = compiled.metrics.find((m) => m.name === 'order_size_bands')!;
+    expect(bands.columns).toContainEqual({ name: 'band', type: 'STRING' });
+    expect(compiled.metrics.find((m) => m.name === 'monthly_orders')!.grain).toEqual({
+      kind: 'month',
+    });
   });
 });

@@ -3,12 +3,18 @@ import { flinkInterval, parseDuration } from '../definitions/durations.ts';
 import type { Project } from '../definitions/loadProject.ts';
 import type { DefinitionProblem } from '../definitions/errors.ts';
 import { ident } from './bindings.ts';
-import { metricColumns } from './compile.ts';
+import { metricColumns, streamingSqlOf } from './compile.ts';
+import { grainOf } from '../definitions/grain.ts';
+import { lineColumn, stripCommentsAndStrings } from '../definitions/sqlText.ts';
+import { checkPlanShape, type PlanFinding } from './planShape.ts';
 
 export interface ExplainOutcome {
   metric: string;
+  /** Flink's error planning the batch side, or null when it planned. */
   batch: string | null;
   streaming: string | null;
+  /** What the plans Flink produced show that breaks the metric's shape (planShape.ts). */
+  findings: { mode: 'batch' | 'streaming'; finding: PlanFinding }[];
 }
 
 /**
@@ -28,15 +34,28 @@ export async function explainMetrics(
     const cols = source.columns.map((c) => `${ident(c.name)} ${c.type}`).join(', ');
     const out = metricColumns(metric, source);
     const outCols = out.map((c) => `${ident(c.name)} ${c.type}`).join(', ');
-    const select = `SELECT ${out.map((c) => ident(c.name)).join(', ')} FROM (\n${loaded.sql}\n) AS lambdalake_metric`;
+    const select = (sql: string) =>
+      `SELECT ${out.map((c) => ident(c.name)).join(', ')} FROM (\n${sql}\n) AS lambdalake_metric`;
+    // Each mode plans the SQL it runs: streaming has window TVFs turned into continuous aggregates.
+    const sqlOf = {
+      batch: loaded.sql,
+      streaming: streamingSqlOf(metric, source, loaded.sql, loaded.shape),
+    };
+    const findings: ExplainOutcome['findings'] = [];
+    const expectation = { grain: grainOf(metric.grain.size), keys: metric.keys };
     const pk = [metric.grain.column, ...metric.keys].map(ident).join(', ');
     const attempt = async (mode: 'batch' | 'streaming', ddl: string[]): Promise<string | null> =>
       client.withSession(async (session) => {
         try {
           for (const statement of ddl) await client.executeStatement(session, statement);
-          await client.executeStatement(session, `EXPLAIN INSERT INTO lambdalake_sink ${select}`, {
-            executionConfig: { 'execution.runtime-mode': mode, 'table.local-time-zone': 'UTC' },
-          });
+          const explained = await client.executeStatement(
+            session,
+            `EXPLAIN INSERT INTO lambdalake_sink ${select(sqlOf[mode])}`,
+            { executionConfig: { 'execution.runtime-mode': mode, 'table.local-time-zone': 'UTC' } },
+          );
+          const plan = explained.rows.map((r) => String(r.fields[0] ?? '')).join('\n');
+          for (const finding of checkPlanShape(plan, { ...expectation, mode }))
+            findings.push({ mode, finding });
           return null;
         } catch (error) {
           if (error instanceof FlinkStatementError) return error.rootCause;
@@ -52,29 +71,53 @@ export async function explainMetrics(
       `CREATE TEMPORARY TABLE ${ident(source.name)} (${cols}, ${wm}) WITH ('connector' = 'kafka', 'topic' = 'explain', 'properties.bootstrap.servers' = '127.0.0.1:1', 'properties.group.id' = 'explain', 'scan.startup.mode' = 'latest-offset', 'format' = 'json')`,
       `CREATE TEMPORARY TABLE lambdalake_sink (${outCols}, PRIMARY KEY (${pk}) NOT ENFORCED) WITH ('connector' = 'upsert-kafka', 'topic' = 'explain', 'properties.bootstrap.servers' = '127.0.0.1:1', 'key.format' = 'json', 'value.format' = 'json')`,
     ]);
-    outcomes.push({ metric: metric.name, batch, streaming });
+    outcomes.push({ metric: metric.name, batch, streaming, findings });
   }
   return outcomes;
 }
 
-/** EXPLAIN failures as definition problems pointing at the metric's SQL file, with both modes' messages. */
+/**
+ * EXPLAIN failures and plan-shape findings as definition problems in the metric's SQL file: a
+ * failure shows both modes' messages; a finding is located at its construct in the SQL when the
+ * text names it (else at 1:1), and a finding both modes share is reported once.
+ */
 export function explainProblems(project: Project, outcomes: ExplainOutcome[]): DefinitionProblem[] {
-  return outcomes
-    .filter((o) => o.batch !== null || o.streaming !== null)
-    .map((o) => {
-      const loaded = project.metrics.get(o.metric)!;
+  const problems: DefinitionProblem[] = [];
+  for (const o of outcomes) {
+    const loaded = project.metrics.get(o.metric)!;
+    if (o.batch !== null || o.streaming !== null) {
       const which =
         o.batch && o.streaming
           ? 'in both modes'
           : o.batch
             ? 'in batch mode only (it plans in streaming)'
             : 'in streaming mode only (it plans in batch)';
-      return {
+      problems.push({
         file: loaded.sqlFile,
         line: 1,
         column: 1,
         field: '',
         message: `Flink cannot plan this metric ${which}; a metric must run in both.\n    batch:     ${o.batch ?? 'ok'}\n    streaming: ${o.streaming ?? 'ok'}`,
-      };
-    });
+      });
+    }
+    const seen = new Set<string>();
+    for (const { finding } of o.findings) {
+      const key = finding.message.replace(/Flink's (batch|streaming) plan/, '');
+      if (seen.has(key)) continue;
+      seen.add(key);
+      problems.push({
+        file: loaded.sqlFile,
+        ...locate(loaded.sql, finding.construct),
+        field: '',
+        message: finding.message,
+      });
+    }
+  }
+  return problems;
+}
+
+function locate(sql: string, construct: string): { line: number; column: number } {
+  const text = stripCommentsAndStrings(sql);
+  const at = new RegExp(`\\b${construct.replace(/\s+/g, '\\s+')}\\b`, 'i').exec(text);
+  return at ? lineColumn(sql, at.index) : { line: 1, column: 1 };
 }

@@ -57,7 +57,9 @@ export function metricVersion(
       dedupe: source.dedupe_key ?? null,
     },
     grain: [metric.grain.column, metric.grain.size],
-    keys: metric.keys,
+    // A derived key's declared type is part of the batch table's schema; a plain key stays a bare
+    // name, so versions of metrics without derived keys are unchanged.
+    keys: metric.keys.map((k) => (metric.key_types[k] ? [k, metric.key_types[k]] : k)),
     measures: metric.measures.map((m) => [m.name, m.type]),
   };
   return createHash('sha256').update(JSON.stringify(material)).digest('hex').slice(0, 8);

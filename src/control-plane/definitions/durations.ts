@@ -34,16 +34,3 @@ export function flinkInterval(ms: number): string {
   if (ms % 60_000 === 0) return `INTERVAL '${ms / 60_000}' MINUTE`;
   return `INTERVAL '${Math.ceil(ms / 1000)}' SECOND`;
 }
-
-/** The FLOOR(... TO unit) unit a grain size corresponds to, or null if none does. */
-export function grainUnit(ms: number): 'MINUTE' | 'HOUR' | 'DAY' | null {
-  if (ms === 60_000) return 'MINUTE';
-  if (ms === 3_600_000) return 'HOUR';
-  if (ms === 86_400_000) return 'DAY';
-  return null;
-}
-
-/** Floors an instant to its grain bucket (epoch-aligned, UTC), as FLOOR(ts TO unit) does. */
-export function timeBucketFloor(instantMs: number, grainMs: number): number {
-  return Math.floor(instantMs / grainMs) * grainMs;
-}

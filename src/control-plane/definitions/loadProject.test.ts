@@ -41,11 +41,11 @@ test('a bad value names file, line, column, field and what is allowed', async ()
     await problems({
       'pipelines/metrics/daily_active_users.yaml': dau.replace(
         'grain: { column: day, size: 1 day }',
-        'grain: { column: day, size: 2 hours }',
+        'grain: { column: day, size: 7 minutes }',
       ),
     }),
   ).toEqual([
-    "pipelines/metrics/daily_active_users.yaml:6:23: grain.size: must be '1 minute', '1 hour' or '1 day'",
+    "pipelines/metrics/daily_active_users.yaml:6:23: grain.size: '7 minutes' is not a grain: use a whole number of minutes or hours that divides a day ('1 minute', '5 minutes', '15 minutes', '2 hours', '6 hours'), '1 day', '1 week' (ISO, Monday, UTC) or '1 month' (UTC)",
   ]);
 });
 
@@ -75,11 +75,11 @@ test('an unknown source lists the defined ones', async () => {
 test('a grain that is not a time bucket of the event time is refused with the reason', async () => {
   const sql = readFileSync(join(repo, 'sql/metrics/daily_active_users.sql'), 'utf8').replace(
     'CAST(FLOOR(event_time TO DAY) AS TIMESTAMP(3)) AS `day`',
-    'CAST(NOW() AS TIMESTAMP(3)) AS `day`',
+    'CAST(event_time AS TIMESTAMP(3)) AS `day`',
   );
   const [p] = await problems({ 'sql/metrics/daily_active_users.sql': sql });
-  expect(p).toContain(
-    "daily_active_users.yaml:6:10: grain.column: grain column 'day' must be a time bucket of the event time, e.g. CAST(FLOOR(event_time TO DAY) AS TIMESTAMP(3)) AS day",
+  expect(p).toBe(
+    "sql/metrics/daily_active_users.sql:2:3: grain column 'day' must be a time bucket of the event time: write CAST(FLOOR(event_time TO DAY) AS TIMESTAMP(3)) AS day; found 'CAST(event_time AS TIMESTAMP(3))'. Without a time bucket of the event time a metric has no cutover",
   );
 });
 
@@ -133,4 +133,42 @@ test('the committed JSON Schemas are the ones the zod schemas export', () => {
   expect(JSON.parse(readFileSync(join(repo, 'schemas/metric.schema.json'), 'utf8'))).toEqual(
     metric,
   );
+});
+
+test('a state_ttl shorter than the grain plus lateness is refused at the field, with the minimum', async () => {
+  expect(
+    await problems({
+      'pipelines/metrics/daily_active_users.yaml': dau.replace('state_ttl: 2d', 'state_ttl: 1d'),
+    }),
+  ).toEqual([
+    "pipelines/metrics/daily_active_users.yaml:12:10: speed.state_ttl: state_ttl 1d is shorter than the grain (1 day) plus lateness (10m): the speed job would expire a window's accumulators while it still updates (COUNT DISTINCT would count again). Set at least 25h",
+  ]);
+});
+
+test('a key the SQL derives must be declared with its type', async () => {
+  const sql = readFileSync(join(repo, 'sql/metrics/daily_active_users.sql'), 'utf8')
+    .replace('  country,', '  UPPER(country) AS country_code,')
+    .replace(
+      'GROUP BY FLOOR(event_time TO DAY), country',
+      'GROUP BY FLOOR(event_time TO DAY), UPPER(country)',
+    );
+  const derived = dau.replace(/\[country\]/g, '[country_code]');
+  const yaml = derived;
+  expect(
+    await problems({
+      'sql/metrics/daily_active_users.sql': sql,
+      'pipelines/metrics/daily_active_users.yaml': yaml,
+    }),
+  ).toEqual([
+    "pipelines/metrics/daily_active_users.yaml:7:8: keys[0]: key 'country_code' is not a column of source 'page_views': a key the SQL computes is declared with its type, e.g. keys: [{ name: country_code, type: STRING }]",
+  ]);
+  expect(
+    await problems({
+      'sql/metrics/daily_active_users.sql': sql,
+      'pipelines/metrics/daily_active_users.yaml': derived.replace(
+        'keys: [country_code]',
+        'keys: [{ name: country_code, type: STRING }]',
+      ),
+    }),
+  ).toEqual([]);
 });

@@ -1,7 +1,9 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import type { z } from 'zod';
-import { grainUnit, parseDuration } from './durations.ts';
+import { parseDuration } from './durations.ts';
+import { describeGrain, grainOf, maxGrainMs } from './grain.ts';
+import { checkMetricShape, stateTtlShortfall, type MetricShape } from './metricShape.ts';
 import { DefinitionError, fieldPath, type DefinitionProblem } from './errors.ts';
 import {
   metricSchema,
@@ -9,7 +11,7 @@ import {
   type MetricDefinition,
   type SourceDefinition,
 } from './schema.ts';
-import { isTimeBucketOf, readsTable, selectOutputs } from './sqlShape.ts';
+import { readsTable } from './sqlShape.ts';
 import { parseLocatedYaml, type LocatedYaml } from './yamlFile.ts';
 
 export interface LoadedSource {
@@ -22,6 +24,8 @@ export interface LoadedMetric {
   sqlFile: string;
   /** The SELECT exactly as written (trailing semicolon and whitespace removed). */
   sql: string;
+  /** What the text check found (the window TVF the streaming side replaces), kept for the compiler. */
+  shape?: MetricShape;
   definition: MetricDefinition;
 }
 
@@ -100,10 +104,17 @@ export async function loadProject(root: string): Promise<LoadResult> {
             `unknown source '${parsed.value.source}': defined sources are ${[...sources.keys()].join(', ') || '(none)'}`,
           ),
         );
-    } else {
-      checkMetric(parsed.value, source.definition, sql, sqlFile, where, problems);
     }
-    metrics.set(parsed.value.name, { file: parsed.file, sqlFile, sql, definition: parsed.value });
+    const shape = source
+      ? checkMetric(parsed.value, source.definition, sql, sqlFile, where, problems)
+      : undefined;
+    metrics.set(parsed.value.name, {
+      file: parsed.file,
+      sqlFile,
+      sql,
+      definition: parsed.value,
+      shape,
+    });
   }
   if (problems.length > 0) return { ok: false, problems };
   return { ok: true, project: { root, sources, metrics } };
@@ -208,9 +219,19 @@ function checkMetric(
   sqlFile: string,
   where: LocatedYaml,
   problems: DefinitionProblem[],
-): void {
-  const outputs = selectOutputs(sql);
-  const names = outputs.map((o) => o.name);
+): MetricShape {
+  const grain = grainOf(metric.grain.size);
+  const { problems: shapeProblems, shape } = checkMetricShape({
+    sql,
+    sqlFile,
+    grain,
+    grainColumn: metric.grain.column,
+    keys: metric.keys,
+    eventTime: source.event_time,
+    source: source.name,
+  });
+  problems.push(...shapeProblems);
+  const names = shape.outputs.map((o) => o.name);
   if (!readsTable(sql, source.name))
     problems.push(
       at(
@@ -219,9 +240,15 @@ function checkMetric(
         `${sqlFile} does not read the source '${source.name}' (FROM ${source.name})`,
       ),
     );
-  const grain = outputs.find((o) => o.name === metric.grain.column);
-  const unit = grainUnit(parseDuration(metric.grain.size) ?? 0);
-  if (!grain) {
+  if (names.includes('*'))
+    problems.push(
+      at(
+        where,
+        ['measures'],
+        `${sqlFile}'s outer SELECT has *: list its outputs by name (the grain, the keys and the measures), so the two modes' sinks have one schema`,
+      ),
+    );
+  else if (!names.includes(metric.grain.column))
     problems.push(
       at(
         where,
@@ -229,17 +256,17 @@ function checkMetric(
         `grain column '${metric.grain.column}' is not an output of ${sqlFile}: outputs are ${names.join(', ')}. Without a time bucket of the event time a metric has no cutover.`,
       ),
     );
-  } else if (unit && !isTimeBucketOf(grain.expression, source.event_time, unit)) {
+  const shortfall = stateTtlShortfall(metric.speed.state_ttl, maxGrainMs(grain), metric.lateness);
+  if (shortfall > 0)
     problems.push(
       at(
         where,
-        ['grain', 'column'],
-        `grain column '${metric.grain.column}' must be a time bucket of the event time, e.g. CAST(FLOOR(${source.event_time} TO ${unit}) AS TIMESTAMP(3)) AS ${metric.grain.column}; found '${grain.expression}'`,
+        ['speed', 'state_ttl'],
+        `state_ttl ${metric.speed.state_ttl} is shorter than the grain (${describeGrain(grain)}) plus lateness (${metric.lateness}): the speed job would expire a window's accumulators while it still updates (COUNT DISTINCT would count again). Set at least ${Math.ceil((maxGrainMs(grain) + (parseDuration(metric.lateness) ?? 0)) / 3_600_000)}h`,
       ),
     );
-  }
   metric.keys.forEach((key, i) => {
-    if (!names.includes(key))
+    if (!names.includes(key) && !names.includes('*'))
       problems.push(
         at(
           where,
@@ -249,7 +276,7 @@ function checkMetric(
       );
   });
   metric.measures.forEach((m, i) => {
-    if (!names.includes(m.name))
+    if (!names.includes(m.name) && !names.includes('*'))
       problems.push(
         at(
           where,
@@ -263,7 +290,7 @@ function checkMetric(
     ...metric.keys,
     ...metric.measures.map((m) => m.name),
   ]);
-  const undeclared = names.filter((n) => !declared.has(n));
+  const undeclared = names.filter((n) => !declared.has(n) && n !== '*');
   if (undeclared.length > 0)
     problems.push(
       at(
@@ -272,16 +299,16 @@ function checkMetric(
         `outputs ${undeclared.join(', ')} of ${sqlFile} are neither the grain, a key nor a measure: declare them under keys or measures`,
       ),
     );
-  for (const key of metric.keys) {
-    if (!source.columns.some((c) => c.name === key))
+  metric.keys.forEach((key, i) => {
+    if (!metric.key_types[key] && !source.columns.some((c) => c.name === key))
       problems.push(
         at(
           where,
-          ['keys', metric.keys.indexOf(key)],
-          `key '${key}' must be a column of source '${source.name}' (its type comes from there)`,
+          ['keys', i],
+          `key '${key}' is not a column of source '${source.name}': a key the SQL computes is declared with its type, e.g. keys: [{ name: ${key}, type: STRING }]`,
         ),
       );
-  }
+  });
   metric.quality.forEach((q, i) => {
     if (q.check === 'min_rows') return;
     q.columns.forEach((c, j) => {
@@ -295,4 +322,5 @@ function checkMetric(
         );
     });
   });
+  return shape;
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { DURATION_HINT, grainUnit, parseDuration } from './durations.ts';
+import { DURATION_HINT, parseDuration } from './durations.ts';
+import { GRAIN_HINT, parseGrain } from './grain.ts';
 
 /** A lowercase SQL identifier usable unquoted in Flink, DuckDB and Iceberg. */
 const identifier = z
@@ -139,15 +140,33 @@ export const metricSchema = z
     grain: z
       .object({
         column: identifier,
-        size: duration.refine((v) => grainUnit(parseDuration(v) ?? 0) !== null, {
-          message: "must be '1 minute', '1 hour' or '1 day'",
-        }),
+        size: z
+          .string()
+          .superRefine((v, ctx) => {
+            const grain = parseGrain(v);
+            if ('refused' in grain) ctx.addIssue({ code: 'custom', message: grain.refused });
+          })
+          .describe(`the bucket size, in UTC: ${GRAIN_HINT}`),
       })
       .strict(),
     keys: z
-      .array(identifier)
+      .array(
+        z.union([
+          identifier,
+          z
+            .object({
+              name: identifier,
+              type: columnType,
+              description: z.string().optional(),
+            })
+            .strict()
+            .describe('a derived key: an output computed in the SQL (UPPER(country), CASE …)'),
+        ]),
+      )
       .default([])
-      .describe('dimension columns that, with the grain, identify a row'),
+      .describe(
+        'columns that, with the grain, identify a row: a source column by name, or { name, type } for a key the SQL computes',
+      ),
     measures: z
       .array(
         z
@@ -166,7 +185,15 @@ export const metricSchema = z
       .strict(),
     quality: z.array(qualityCheck).default([]),
   })
-  .strict();
+  .strict()
+  // Keys become plain names; the declared types of derived keys are kept beside them.
+  .transform(({ keys, ...rest }) => ({
+    ...rest,
+    keys: keys.map((k) => (typeof k === 'string' ? k : k.name)),
+    key_types: Object.fromEntries(
+      keys.flatMap((k) => (typeof k === 'string' ? [] : [[k.name, k.type] as const])),
+    ) as Record<string, string>,
+  }));
 
 export type SourceDefinition = z.infer<typeof sourceSchema>;
 export type MetricDefinition = z.infer<typeof metricSchema>;

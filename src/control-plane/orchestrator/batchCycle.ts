@@ -120,7 +120,8 @@ export async function runBatchCycle(
     if (record!.state === 'choose-cutover') {
       const t0 = clock();
       const offsets = await deps.log.logEnd(metric.sourceTopic);
-      const cutover = options.cutover ?? chooseCutover(t0, metric.latenessMs, metric.grainMs);
+      const cutover =
+        options.cutover ?? chooseCutover(t0, metric.latenessMs, metric.grain ?? metric.grainMs);
       say(
         `T0 ${t0.toISOString()}, cutover ${cutover.toISOString()}, log end ${formatOffsets(offsets)}`,
       );

@@ -1,3 +1,4 @@
+import type { Grain } from '../definitions/grain.ts';
 /**
  * What the orchestrator needs from the outside world, narrowed to its own vocabulary. Adapters
  * over src/flink, src/iceberg, kafkajs and the serving endpoint's HTTP API implement these; unit
@@ -111,7 +112,10 @@ export interface MetricRuntime {
   version: string;
   grainColumn: string;
   grainSize: string;
+  /** A fixed grain's size; for weeks and months the longest bucket (see definitions/grain.ts). */
   grainMs: number;
+  /** The calendar-aware grain the cutover is aligned to (absent: fixed, `grainMs`). */
+  grain?: Grain;
   latenessMs: number;
   keyColumns: string[];
   columns: { name: string; type: string }[];

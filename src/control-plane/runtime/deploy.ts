@@ -292,7 +292,7 @@ async function startJob(
   const published = table ? readPublication(table.properties, table.refs) : null;
   const cutoverMs = published
     ? Date.parse(published.cutover)
-    : chooseCutover(now(), metric.latenessMs, metric.grainMs).getTime();
+    : chooseCutover(now(), metric.latenessMs, metric.grain).getTime();
   const startMs = cutoverMs - metric.latenessMs;
   const { jobId } = await cp.engine.submitScript(metric.streamingScript(startMs), {
     mode: 'streaming',

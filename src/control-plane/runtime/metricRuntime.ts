@@ -13,6 +13,7 @@ export function metricRuntime(
     grainColumn: metric.grainColumn,
     grainSize: metric.grainSize,
     grainMs: metric.grainMs,
+    grain: metric.grain,
     latenessMs: metric.latenessMs,
     keyColumns: metric.keyColumns,
     columns: metric.columns,

@@ -1,0 +1,191 @@
+import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Kafka, logLevel } from 'kafkajs';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { floorToGrain } from '../../src/control-plane/definitions/grain.ts';
+import { runBatchCycle } from '../../src/control-plane/orchestrator/batchCycle.ts';
+import {
+  openControlPlane,
+  type ControlPlane,
+} from '../../src/control-plane/runtime/controlPlane.ts';
+import { deploy } from '../../src/control-plane/runtime/deploy.ts';
+import { generateEvents, type ProducedRecord } from '../../src/demo/events.ts';
+import { produceRecords } from '../../src/demo/produce.ts';
+import { stackEndpoints } from './stack.ts';
+import { endpointsFor, servingPgConfig } from './support/pipelineFixture.ts';
+import { SHAPE_QUERIES, shapesOracle, type OracleRow } from './support/shapesOracle.ts';
+
+const REPO = resolve(import.meta.dirname, '..', '..');
+const DAY = 86_400_000;
+
+/** The shapes fixture with the example sources, its topics prefixed by the test's namespace. */
+async function shapesProject(namespace: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), `lambdalake-${namespace}-`));
+  await cp(join(REPO, 'test', 'fixtures', 'shapes'), dir, { recursive: true });
+  await cp(join(REPO, 'pipelines', 'sources'), join(dir, 'pipelines', 'sources'), {
+    recursive: true,
+  });
+  for (const file of await readdir(join(dir, 'pipelines', 'sources'))) {
+    const path = join(dir, 'pipelines', 'sources', file);
+    const text = await readFile(path, 'utf8');
+    await writeFile(
+      path,
+      text.replace(/^topic: (\S+)$/m, (_, t: string) => `topic: ${namespace}.${t}`),
+    );
+  }
+  // The month grain is covered by unit and golden tests; one speed job fewer on a 2-core machine.
+  for (const f of ['pipelines/metrics/monthly_orders.yaml', 'sql/metrics/monthly_orders.sql'])
+    await rm(join(dir, f));
+  return dir;
+}
+
+/** The latest value per key of an upsert topic (tombstones delete), read to its current end. */
+async function readUpsertTopic(
+  kafka: Kafka,
+  topic: string,
+): Promise<Map<string, Record<string, unknown>>> {
+  const admin = kafka.admin();
+  await admin.connect();
+  const ends = await admin.fetchTopicOffsets(topic);
+  await admin.disconnect();
+  const remaining = new Map(ends.map((e) => [e.partition, BigInt(e.high)]));
+  const rows = new Map<string, Record<string, unknown>>();
+  if ([...remaining.values()].every((h) => h === 0n)) return rows;
+  const consumer = kafka.consumer({ groupId: `it-read-${Date.now()}-${Math.random()}` });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  await new Promise<void>((done) => {
+    void consumer.run({
+      eachMessage: async ({ partition, message }) => {
+        const key = message.key?.toString() ?? '';
+        if (message.value)
+          rows.set(key, JSON.parse(message.value.toString()) as Record<string, unknown>);
+        else rows.delete(key);
+        if (BigInt(message.offset) + 1n >= (remaining.get(partition) ?? 0n))
+          remaining.delete(partition);
+        if (remaining.size === 0) done();
+      },
+    });
+  });
+  await consumer.disconnect();
+  return rows;
+}
+
+/** Speed rows as OracleRows: ISO bucket, key, measures as text (DECIMAL with two places). */
+function speedRows(metric: string, rows: Map<string, Record<string, unknown>>): OracleRow[] {
+  const q = SHAPE_QUERIES[metric]!;
+  return [...rows.values()]
+    .map((v) => [
+      new Date(`${String(v[q.grain]).replace(' ', 'T').replace(/Z?$/, 'Z')}`).toISOString(),
+      String(v[q.key]),
+      ...q.measures.map((m) => (m === 'revenue' ? Number(v[m]).toFixed(2) : String(v[m]))),
+    ])
+    .sort((a, b) => (a.join('|') < b.join('|') ? -1 : 1));
+}
+
+async function eventually<T>(read: () => Promise<T>, expected: T, timeoutMs = 120_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last = await read();
+  while (Date.now() < deadline && JSON.stringify(last) !== JSON.stringify(expected)) {
+    await new Promise((r) => setTimeout(r, 1500));
+    last = await read();
+  }
+  return last;
+}
+
+describe('metrics written as data engineers write them, on the real stack', () => {
+  const namespace = `shp${Date.now().toString(36)}`;
+  let control: ControlPlane;
+  let client: pg.Client;
+  let kafka: Kafka;
+  let records: ProducedRecord[] = [];
+
+  beforeAll(async () => {
+    const dir = await shapesProject(namespace);
+    control = await openControlPlane(dir, endpointsFor(stackEndpoints(), namespace));
+    client = new pg.Client(servingPgConfig());
+    await client.connect();
+    kafka = new Kafka({
+      clientId: 'it-shapes',
+      brokers: stackEndpoints().kafkaBrokers,
+      logLevel: logLevel.NOTHING,
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    await client?.end();
+    if (control) {
+      for (const job of await control.engine.jobs())
+        if (job.name.startsWith(`${namespace}-`) && job.state === 'RUNNING')
+          await control.engine.cancel(job.jobId);
+      await control.close();
+    }
+  });
+
+  test('a 15-minute TVF, an ISO-week TVF, a derived key and a CTE with aliases: batch == streaming == the oracle, through the cutover', async () => {
+    const deployed = await deploy(control);
+    expect(deployed.batches.map((b) => b.outcome.state)).toEqual(['done', 'done', 'done', 'done']);
+
+    // Three weeks of events, so the week grain has whole weeks on the batch side.
+    const now = Date.now();
+    records = generateEvents({
+      seed: 17,
+      startMs: now - 17 * DAY,
+      endMs: now - 2000,
+      pageViews: 500,
+      orders: 400,
+      duplicateRate: 0.05,
+      lateRate: 0,
+      shuffleWindow: 20,
+    });
+    const producer = kafka.producer();
+    await producer.connect();
+    await produceRecords(
+      producer,
+      { page_views: `${namespace}.page_views`, orders: `${namespace}.orders` },
+      records,
+    );
+    await producer.disconnect();
+
+    const cutovers: Record<string, number> = {};
+    for (const metric of control.compiled.metrics) {
+      cutovers[metric.name] = floorToGrain(Date.now(), metric.grain);
+      const outcome = await runBatchCycle(control.runtimeOf(metric), control.batchDeps(), {
+        cutover: new Date(cutovers[metric.name]!),
+      });
+      expect(outcome.state, metric.name).toBe('done');
+      expect(outcome.publication?.cutover).toBe(new Date(cutovers[metric.name]!).toISOString());
+    }
+    // The week's batch side really holds whole weeks, and its cutover is a Monday.
+    expect(new Date(cutovers.weekly_orders!).getUTCDay()).toBe(1);
+
+    const all = shapesOracle(records);
+    const belowCutover = shapesOracle(records, (m, bucket) => bucket < cutovers[m]!);
+    expect(belowCutover.weekly_orders!.length).toBeGreaterThan(0);
+    for (const metric of Object.keys(SHAPE_QUERIES)) {
+      const q = SHAPE_QUERIES[metric]!;
+      // The union view: batch below the cutover, speed from it on.
+      const served = await eventually(async () => {
+        const { rows } = await client.query(
+          `SELECT to_char(${q.grain}, 'YYYY-MM-DD"T"HH24:MI:SS".000Z"') AS g, CAST(${q.key} AS VARCHAR) AS k, ${q.measures.map((m) => `CAST(${m} AS VARCHAR) AS ${m}`).join(', ')} FROM ${namespace}.${metric} ORDER BY 1, 2`,
+        );
+        return (rows as Record<string, string>[]).map((r) => [
+          r.g!,
+          r.k!,
+          ...q.measures.map((m) => r[m]!),
+        ]);
+      }, all[metric]!);
+      expect(served, `${metric}: union view == oracle`).toEqual(all[metric]);
+      // The streaming side alone (its upsert topic, every window it saw) == the oracle too: the
+      // speed job started before the events were produced, so it saw all of them.
+      const topic = control.metric(metric).speedTopic;
+      const speed = await eventually(
+        async () => speedRows(metric, await readUpsertTopic(kafka, topic)),
+        all[metric]!,
+      );
+      expect(speed, `${metric}: speed topic == oracle`).toEqual(all[metric]);
+    }
+  }, 600_000);
+});
