@@ -245,7 +245,10 @@ try {
     )
   ).rows[0]?.size;
   await control.delete(`/api/v3/catalog/${bigView.data.id}`);
-  await ctx.control.catalog.dropTable({ namespace: [ctx.namespace], name: bigTable }, { purge: true });
+  await ctx.control.catalog.dropTable(
+    { namespace: [ctx.namespace], name: bigTable },
+    { purge: true },
+  );
 
   // Resident memory with SPEED_ROWS rows in one speed view.
   const servingPid = (await stackStatus()).find((s) => s.name === 'serving')?.pid;

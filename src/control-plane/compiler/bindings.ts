@@ -9,6 +9,18 @@ export interface RuntimeBindings {
   /** Iceberg namespace holding master and batch view tables. */
   namespace: string;
   kafkaBootstrap: string;
+  /**
+   * Connector properties that authenticate to Kafka (`properties.security.protocol`, SASL), from
+   * the Kafka security binding every client shares; empty for plaintext (the local stack).
+   */
+  kafkaProperties?: Record<string, string>;
+}
+
+/** The Kafka security properties as further `'key' = 'value'` lines of a WITH clause. */
+export function kafkaSecurityLines(b: RuntimeBindings): string {
+  return Object.entries(b.kafkaProperties ?? {})
+    .map(([k, v]) => `,\n  ${lit(k)} = ${lit(v)}`)
+    .join('');
 }
 
 export function defaultBindings(env: NodeJS.ProcessEnv = process.env): RuntimeBindings {

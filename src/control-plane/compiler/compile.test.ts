@@ -73,6 +73,29 @@ describe('the compiler on the example pipelines', () => {
     expect(script).toMatch(/INSERT OVERWRITE `lake`.`lambdalake`.`hourly_revenue__v[0-9a-f]{8}`/);
   });
 
+  test('every Kafka table authenticates with the Kafka security binding, and versions do not change with it', () => {
+    const secured = compileProject(project, {
+      ...bindings,
+      kafkaProperties: {
+        'properties.security.protocol': 'SASL_SSL',
+        'properties.sasl.mechanism': 'AWS_MSK_IAM',
+      },
+    });
+    for (const s of secured.sources) {
+      // The raw source table and the dead-letter sink.
+      expect(
+        s.ingestionScript.match(/'properties\.security\.protocol' = 'SASL_SSL'/g),
+      ).toHaveLength(2);
+    }
+    for (const m of secured.metrics) {
+      // The raw source table and the upsert-kafka speed sink.
+      expect(
+        m.streamingScript(START).match(/'properties\.sasl\.mechanism' = 'AWS_MSK_IAM'/g),
+      ).toHaveLength(2);
+      expect(m.version).toBe(compiled.metrics.find((x) => x.name === m.name)!.version);
+    }
+  });
+
   test('versions are stable, 8 hex digits, and differ per metric', () => {
     const versions = compiled.metrics.map((m) => m.version);
     expect(versions.every((v) => /^[0-9a-f]{8}$/.test(v))).toBe(true);

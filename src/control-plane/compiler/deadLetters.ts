@@ -6,7 +6,7 @@
  * the batch cycle's completeness proof counts it as ingested.
  */
 import type { SourceDefinition } from '../definitions/schema.ts';
-import { ident, lit, type RuntimeBindings } from './bindings.ts';
+import { ident, lit, type RuntimeBindings, kafkaSecurityLines } from './bindings.ts';
 import { RAW, checkedViewName } from './validity.ts';
 
 /** The fields of a dead letter (JSON on the topic), as status and tests read them. */
@@ -43,7 +43,7 @@ export function deadLetterTableDdl(name: string, topic: string, b: RuntimeBindin
   'properties.bootstrap.servers' = ${lit(b.kafkaBootstrap)},
   'format' = 'json',
   'json.timestamp-format.standard' = 'ISO-8601',
-  'sink.delivery-guarantee' = 'at-least-once'
+  'sink.delivery-guarantee' = 'at-least-once'${kafkaSecurityLines(b)}
 );`;
 }
 

@@ -26,6 +26,7 @@ export function rawKafkaTableDdl(
     connector: 'kafka',
     topic: source.topic,
     'properties.bootstrap.servers': b.kafkaBootstrap,
+    ...b.kafkaProperties,
     format: 'raw',
     ...options,
   };

@@ -14,7 +14,7 @@
  * pure function of the group key, so the changelog per key is already ordered:
  * `table.exec.sink.upsert-materialize` is NONE in the streaming config.
  */
-import { ident, lit, type RuntimeBindings } from './bindings.ts';
+import { ident, lit, type RuntimeBindings, kafkaSecurityLines } from './bindings.ts';
 
 export const SPEED_KEY = 'lambdalake_key';
 
@@ -41,6 +41,6 @@ ${columns.map((c) => `  ${ident(c.name)} ${c.type}`).join(',\n')},
   'key.format' = 'json',
   'value.format' = 'json',
   'value.fields-include' = 'EXCEPT_KEY',
-  'value.json.timestamp-format.standard' = 'ISO-8601'
+  'value.json.timestamp-format.standard' = 'ISO-8601'${kafkaSecurityLines(b)}
 );`;
 }

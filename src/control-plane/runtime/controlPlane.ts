@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import type { Admin } from 'kafkajs';
 import { IcebergCatalogClient } from '../../iceberg/index.ts';
+import { flinkKafkaProperties, kafkaSecurityFromEnv } from '../../settings/kafkaSecurity.ts';
 import { resolvePorts } from '../../stack/ports.ts';
 import {
   compileProject,
@@ -64,6 +65,12 @@ export function bindingsFor(endpoints: ControlPlaneEndpoints): RuntimeBindings {
     catalogName: 'lake',
     namespace: endpoints.namespace,
     kafkaBootstrap: endpoints.kafkaBrokers.join(','),
+    // The same binding kafkajs uses (LAMBDALAKE_KAFKA_SECURITY): every Kafka table the compiler
+    // writes authenticates the way the control plane and serving do.
+    kafkaProperties: flinkKafkaProperties(kafkaSecurityFromEnv()),
+    ...(process.env.LAMBDALAKE_ICEBERG_WAREHOUSE
+      ? { warehouse: process.env.LAMBDALAKE_ICEBERG_WAREHOUSE }
+      : {}),
   };
 }
 
