@@ -5,16 +5,30 @@ import { deploy } from '../../control-plane/runtime/deploy.ts';
 import { deploymentStatus, metricVersions } from '../../control-plane/runtime/status.ts';
 import type { Health } from '../../control-plane/orchestrator/health.ts';
 import { runScheduler } from '../../control-plane/runtime/scheduler.ts';
-import { runBatchCycle } from '../../control-plane/orchestrator/batchCycle.ts';
+import {
+  runBatchCycle,
+  type BatchCycleHooks,
+} from '../../control-plane/orchestrator/batchCycle.ts';
 import type { BatchCycleState } from '../../control-plane/orchestrator/batchCycleStates.ts';
 import { describeAction } from '../../control-plane/orchestrator/deployPlan.ts';
 
 const say = (message: string) => process.stderr.write(`${message}\n`);
 
-/** Crash-safety test hook: a number from the environment, or undefined. */
-function crashHook(variable: string): number | undefined {
-  const value = process.env[variable];
-  return value === undefined ? undefined : Number(value);
+/**
+ * Crash-safety test hooks, injected from here so no core code exits the process:
+ * LAMBDALAKE_CRASH_AFTER_ACTION=<n> stops `deploy` after its n-th action and
+ * LAMBDALAKE_CRASH_AFTER=<state> stops `batch` right after that state is persisted, as a kill would.
+ */
+function killedAfterAction(): ((done: number) => void) | undefined {
+  const at = process.env.LAMBDALAKE_CRASH_AFTER_ACTION;
+  return at === undefined ? undefined : (done) => void (done === Number(at) && process.exit(137));
+}
+
+function killedAfterState(): BatchCycleHooks | undefined {
+  const at = process.env.LAMBDALAKE_CRASH_AFTER as BatchCycleState | undefined;
+  return at === undefined
+    ? undefined
+    : { afterPersist: (state) => void (state === at && process.exit(137)) };
 }
 
 async function withControlPlane<T>(
@@ -51,7 +65,7 @@ export function deployCommand(): Command {
         const result = await deploy(cp, {
           say: opts.json ? undefined : say,
           dryRun: opts.dryRun,
-          crashAfterAction: crashHook('LAMBDALAKE_CRASH_AFTER_ACTION'),
+          afterAction: killedAfterAction(),
         });
         if (opts.json) {
           process.stdout.write(
@@ -105,11 +119,12 @@ export function batchCommand(): Command {
             throw new Error(
               `--cutover ${opts.cutover} is not aligned to ${metric.name}'s grain of ${metric.grainSize}`,
             );
-          // Crash-safety test hook: exit (137) right after this state is persisted.
-          const crashAfter = process.env.LAMBDALAKE_CRASH_AFTER as BatchCycleState | undefined;
           const outcome = await runBatchCycle(
             cp.runtimeOf(metric),
-            { ...cp.batchDeps(opts.json ? undefined : (m) => say(`  ${m}`)), crashAfter },
+            {
+              ...cp.batchDeps(opts.json ? undefined : (m) => say(`  ${m}`)),
+              hooks: killedAfterState(),
+            },
             {
               cutover,
               allowEarlierCutover: cutover !== undefined,

@@ -1,3 +1,4 @@
+import { ControlPlaneError } from '../errors.ts';
 import { ensureTopics, type DesiredTopic } from '../orchestrator/topics.ts';
 import {
   describeAction,
@@ -8,7 +9,7 @@ import {
   type ObservedDeployment,
 } from '../orchestrator/deployPlan.ts';
 import { runBatchCycle, type BatchCycleOutcome } from '../orchestrator/batchCycle.ts';
-import { chooseCutover } from '../orchestrator/cutover.ts';
+import { chooseCutover, SPEED_READS_FROM_PROPERTY } from '../orchestrator/cutover.ts';
 import { AlreadyExistsError } from '../../iceberg/index.ts';
 import { readPublication } from '../orchestrator/publication.ts';
 import type { TableSpec } from '../compiler/compile.ts';
@@ -141,8 +142,8 @@ export async function deploy(
     say?: (message: string) => void;
     dryRun?: boolean;
     now?: () => Date;
-    /** Test hook: exit the process (137) after this many actions, as a kill would. */
-    crashAfterAction?: number;
+    /** Called after each executed action with how many are done (crash-safety tests stop here). */
+    afterAction?: (done: number) => void | Promise<void>;
   } = {},
 ): Promise<DeployResult> {
   const started = Date.now();
@@ -157,7 +158,7 @@ export async function deploy(
     say(describeAction(action));
     const outcome = await execute(cp, action, say, now);
     if (outcome) batches.push(outcome);
-    if (++done === options.crashAfterAction) process.exit(137);
+    await options.afterAction?.(++done);
   }
   return { actions, batches, wallMs: Date.now() - started };
 }
@@ -195,8 +196,10 @@ async function execute(
         cp.batchDeps((m) => say(`  ${m}`)),
       );
       if (outcome.state !== 'done')
-        throw new Error(
+        throw new ControlPlaneError(
+          'batch-failed',
           `the first batch of ${action.metric} v${action.version} ended in '${outcome.state}'; run deploy again`,
+          true,
         );
       return { metric: action.metric, outcome };
     }
@@ -287,7 +290,7 @@ async function startJob(
     return;
   }
   const metric = cp.compiled.metrics.find((m) => m.speedJobName === name);
-  if (!metric) throw new Error(`no definition owns job ${name}`);
+  if (!metric) throw new ControlPlaneError('bad-input', `no definition owns job ${name}`, false);
   const table = await cp.tables.loadTable(metric.batchTable);
   const published = table ? readPublication(table.properties, table.refs) : null;
   const cutoverMs = published
@@ -300,6 +303,11 @@ async function startJob(
     config: { ...metric.streamingConfig, ...recovery },
     restoreFrom: restoreFrom ?? undefined,
   });
+  // A stateless start reads from startMs; backfills may not move the cutover below what it covers.
+  if (!restoreFrom && table)
+    await cp.tables.setProperties(metric.batchTable, {
+      [SPEED_READS_FROM_PROPERTY]: new Date(startMs).toISOString(),
+    });
   say(
     `  ${name} is job ${jobId}, reading ${metric.source} from ${new Date(startMs).toISOString()}`,
   );
@@ -309,8 +317,10 @@ async function startJob(
 export function versionsToKeep(env: NodeJS.ProcessEnv = process.env): number {
   const n = Number(env.LAMBDALAKE_KEEP_VERSIONS ?? 3);
   if (!Number.isInteger(n) || n < 1)
-    throw new Error(
+    throw new ControlPlaneError(
+      'bad-input',
       `LAMBDALAKE_KEEP_VERSIONS must be a whole number >= 1, got '${env.LAMBDALAKE_KEEP_VERSIONS}'`,
+      false,
     );
   return n;
 }
