@@ -59,7 +59,8 @@ export async function runBatchCycle(
   const clock = deps.clock ?? (() => new Date());
   const say = deps.progress ?? (() => undefined);
   let table = await loadBatchTable(deps, metric);
-  if (options.cutover) await checkBackfill(metric, deps, options.cutover, clock);
+  if (options.cutover && !options.outsideBackfillRange)
+    await checkBackfill(metric, deps, options.cutover, clock);
   const owner = randomUUID();
   const start = startingRecord(metric, table, owner, options, clock, say);
   let record = start.record;

@@ -48,8 +48,14 @@ export interface BatchCycleDeps {
 }
 
 export interface BatchCycleOptions {
+  /** A backfill's cutover; refused outside the range in cutover.ts's backfillRange. */
   cutover?: Date;
   allowEarlierCutover?: boolean;
+  /**
+   * Only for tests that place synthetic history ahead of the clock: accepts any `cutover`. No
+   * command sets it.
+   */
+  outsideBackfillRange?: boolean;
 }
 
 export interface StepContext {
