@@ -15,6 +15,7 @@ export type ControlPlaneErrorCode =
   | 'timeout'
   | 'not-deployed'
   | 'serving-unavailable'
+  | 'stale-definitions'
   | 'bad-input';
 
 export class ControlPlaneError extends Error {

@@ -66,6 +66,7 @@ export function deployCommand(): Command {
           say: opts.json ? undefined : say,
           dryRun: opts.dryRun,
           afterAction: killedAfterAction(),
+          batchHooks: killedAfterState(),
         });
         if (opts.json) {
           process.stdout.write(
@@ -295,6 +296,8 @@ export function runCommand(): Command {
           signal: stop.signal,
           maxCycles: opts.maxCycles,
           log: (e) => process.stdout.write(JSON.stringify(e) + '\n'),
+          // A deploy while this runs changes served versions: compile the definitions again.
+          reload: () => openControlPlane(opts.dir),
         });
         say(`scheduler stopped after ${cycles} cycle(s)`);
       }),

@@ -287,3 +287,29 @@ describe('bounded backfills', () => {
     expect(result.record.cutover).toBe('2026-11-24T12:00:00.000Z');
   });
 });
+
+describe('runBatchCycle reconciles serving', () => {
+  test('stale definitions (another version is served) are refused before any record or job', async () => {
+    const { m, catalog, deps, scripts, registered } = harness();
+    const stale = { ...deps, servedVersion: async () => 'ffff0000' };
+    await expect(runBatchCycle(m, stale)).rejects.toMatchObject({ code: 'stale-definitions' });
+    expect(scripts).toEqual([]);
+    expect(registered).toEqual([]);
+    const table = (await catalog.loadTable(m.batchTable))!;
+    expect(table.properties['lambdalake.run.runId']).toBeUndefined();
+  });
+
+  test('serving showing another version is repaired from the publication before the cycle runs', async () => {
+    const { m, deps, registered } = harness();
+    const first = await runBatchCycle(m, deps);
+    const served = { ...deps, servedVersion: async () => m.version };
+    const wrong = { ...registered[0]!.union, version: 'old' };
+    served.serving = { ...deps.serving, servedView: async () => wrong };
+    registered.length = 0;
+    await runBatchCycle(m, { ...served, clock: () => new Date('2026-11-24T22:40:00Z') });
+    expect(registered.map((r) => r.union.batch.cutover)).toEqual([
+      first.publication!.cutover,
+      '2026-11-24T22:00:00.000Z',
+    ]);
+  });
+});

@@ -20,6 +20,8 @@ import {
 
 export type { BatchCycleDeps, BatchCycleHooks, BatchCycleOptions } from './batchCycleSteps.ts';
 export { unionViewOf } from './batchCycleSteps.ts';
+import { unionViewOf } from './batchCycleSteps.ts';
+import { assertServedVersion, servingDifference } from './reconcile.ts';
 
 export interface BatchCycleOutcome {
   state: 'done' | 'failed' | 'conflict';
@@ -61,6 +63,7 @@ export async function runBatchCycle(
   let table = await loadBatchTable(deps, metric);
   if (options.cutover && !options.outsideBackfillRange)
     await checkBackfill(metric, deps, options.cutover, clock);
+  await reconcileServing(metric, deps, options, table, say);
   const owner = randomUUID();
   const start = startingRecord(metric, table, owner, options, clock, say);
   let record = start.record;
@@ -153,6 +156,34 @@ async function loadBatchTable(deps: BatchCycleDeps, metric: MetricRuntime): Prom
       false,
     );
   return table;
+}
+
+/**
+ * Before anything else: the definitions must be the served version's, and serving must show that
+ * version's current publication; a difference (a deploy killed before its switch, a stale
+ * registration) is repaired here, so every cycle, even one that then fails, leaves serving right.
+ */
+async function reconcileServing(
+  metric: MetricRuntime,
+  deps: BatchCycleDeps,
+  options: BatchCycleOptions,
+  table: TableView,
+  say: (message: string) => void,
+): Promise<void> {
+  if (!deps.servedVersion) return;
+  const served = await deps.servedVersion(metric.metric);
+  assertServedVersion(metric.metric, metric.version, served, options.switchingVersion === true);
+  if (served !== metric.version) return;
+  const view = unionViewOf(metric, { snapshotId: '', cutover: '' });
+  const publication = publicationOf(table);
+  const differs = servingDifference(
+    await deps.serving.servedView(view.path),
+    metric.version,
+    publication,
+  );
+  if (!differs || !publication) return;
+  say(`repairing serving: ${differs}`);
+  await deps.serving.registerUnionView(unionViewOf(metric, publication));
 }
 
 /** A backfill's cutover must lie in the range the protocol and the served speed side allow. */

@@ -23,6 +23,7 @@ import { CommitConflictError } from './ports.ts';
 import { buildPublishCommit, type Publication } from './publication.ts';
 import { runRecordProperties } from './batchCycleStates.ts';
 import { publicationOf } from './runRecord.ts';
+import { assertServedVersion } from './reconcile.ts';
 import { servingSchema } from '../compiler/names.ts';
 
 /** Injected around the protocol; none of them changes what a step decides. */
@@ -37,6 +38,8 @@ export interface BatchCycleDeps {
   log: LogOffsets;
   serving: ServingRegistry;
   validator: SnapshotValidator;
+  /** The version of a metric recorded as served in the catalog; null when none is. */
+  servedVersion?: (metric: string) => Promise<string | null>;
   /** Where the served speed job of a metric version reads from (epoch ms); null when none runs. */
   speedReadsFrom?: (metric: MetricRuntime) => Promise<number | null>;
   clock?: () => Date;
@@ -56,6 +59,8 @@ export interface BatchCycleOptions {
    * command sets it.
    */
   outsideBackfillRange?: boolean;
+  /** Deploy's first batch of a new version: its register step is the blue/green switch itself. */
+  switchingVersion?: boolean;
 }
 
 export interface StepContext {
@@ -219,7 +224,15 @@ const publishStep: Step = async ({ metric, deps, options, record, table, say, cl
 };
 
 /** Serving's union view now pins (S, C); serving evicts speed rows < C after switching. */
-const registerStep: Step = async ({ metric, deps, record }) => {
+const registerStep: Step = async ({ metric, deps, options, record }) => {
+  // Never register a version other than the served one (a deploy may have switched meanwhile).
+  if (deps.servedVersion)
+    assertServedVersion(
+      metric.metric,
+      metric.version,
+      await deps.servedVersion(metric.metric),
+      options.switchingVersion === true,
+    );
   const registered = await deps.serving.registerUnionView(unionViewOf(metric, record));
   // The response (serving's drift at this switch) is kept in the outcome: the place to record it
   // into the run record is here, as a field of 'done'.
@@ -236,8 +249,11 @@ export const BATCH_CYCLE_STEPS: Readonly<Partial<Record<BatchCycleState, Step>>>
   register: registerStep,
 };
 
-/** The union view registration for a published run. */
-export function unionViewOf(metric: MetricRuntime, record: BatchRunRecord): UnionViewRegistration {
+/** The union view registration for a published run (or a publication: the same two fields). */
+export function unionViewOf(
+  metric: MetricRuntime,
+  record: Pick<BatchRunRecord, 'snapshotId' | 'cutover'>,
+): UnionViewRegistration {
   return {
     // Served as metrics.<metric> (default namespace) or <namespace>.<metric>.
     path: [servingSchema(metric.batchTable.namespace), metric.metric],

@@ -14,6 +14,7 @@ import { loadProjectOrThrow, type Project } from '../definitions/loadProject.ts'
 import type { BatchCycleDeps } from '../orchestrator/batchCycle.ts';
 import type { MetricRuntime } from '../orchestrator/ports.ts';
 import { SPEED_READS_FROM_PROPERTY } from '../orchestrator/cutover.ts';
+import { SERVED_PREFIX } from '../orchestrator/reconcile.ts';
 import { ControlPlaneError } from '../errors.ts';
 import { FlinkEngine } from './flinkEngine.ts';
 import { IcebergTables } from './icebergTables.ts';
@@ -146,6 +147,8 @@ export async function openControlPlane(
       serving,
       validator,
       speedReadsFrom,
+      servedVersion: async (name) =>
+        (await catalog.loadNamespace([endpoints.namespace]))[`${SERVED_PREFIX}${name}`] ?? null,
       progress,
     }),
     close: async () => {

@@ -1,4 +1,5 @@
 import { ControlPlaneError } from '../errors.ts';
+import { SERVED_PREFIX, servingDifference } from '../orchestrator/reconcile.ts';
 import { ensureTopics, type DesiredTopic } from '../orchestrator/topics.ts';
 import {
   describeAction,
@@ -8,7 +9,12 @@ import {
   type DesiredDeployment,
   type ObservedDeployment,
 } from '../orchestrator/deployPlan.ts';
-import { runBatchCycle, type BatchCycleOutcome } from '../orchestrator/batchCycle.ts';
+import {
+  runBatchCycle,
+  unionViewOf,
+  type BatchCycleHooks,
+  type BatchCycleOutcome,
+} from '../orchestrator/batchCycle.ts';
 import { chooseCutover, SPEED_READS_FROM_PROPERTY } from '../orchestrator/cutover.ts';
 import { AlreadyExistsError } from '../../iceberg/index.ts';
 import { readPublication } from '../orchestrator/publication.ts';
@@ -18,8 +24,7 @@ import type { ControlPlane } from './controlPlane.ts';
 import { jobProblems } from '../orchestrator/health.ts';
 import type { JobView } from '../orchestrator/ports.ts';
 
-/** The deployment record lives in the namespace's properties: metric → version served. */
-export const SERVED_PREFIX = 'lambdalake.served.';
+export { SERVED_PREFIX } from '../orchestrator/reconcile.ts';
 
 export function desiredDeployment(cp: ControlPlane): DesiredDeployment {
   const topics: DesiredTopic[] = [
@@ -87,11 +92,18 @@ export async function observeDeployment(cp: ControlPlane): Promise<ObservedDeplo
   );
   const crashLooping = await crashLoopingJobs(cp, jobs);
   const publishedVersions = new Set<string>();
+  const servingDiffers = new Map<string, string>();
+  const serving = cp.batchDeps().serving;
   for (const metric of cp.compiled.metrics) {
     if (!tables.some((t) => t.name === metric.batchTable.name)) continue;
     const table = await cp.tables.loadTable(metric.batchTable);
-    if (table && readPublication(table.properties, table.refs))
-      publishedVersions.add(`${metric.name}@${metric.version}`);
+    const publication = table ? readPublication(table.properties, table.refs) : null;
+    if (publication) publishedVersions.add(`${metric.name}@${metric.version}`);
+    // Reconcile: serving must show the served version's publication (reconcile.ts).
+    if (servedVersions[metric.name] !== metric.version) continue;
+    const path = unionViewOf(cp.runtimeOf(metric), { cutover: '' }).path;
+    const differs = servingDifference(await serving.servedView(path), metric.version, publication);
+    if (differs) servingDiffers.set(metric.name, differs);
   }
   return {
     namespaceExists,
@@ -101,6 +113,7 @@ export async function observeDeployment(cp: ControlPlane): Promise<ObservedDeplo
     jobs,
     servedVersions,
     crashLooping,
+    servingDiffers,
   };
 }
 
@@ -144,6 +157,8 @@ export async function deploy(
     now?: () => Date;
     /** Called after each executed action with how many are done (crash-safety tests stop here). */
     afterAction?: (done: number) => void | Promise<void>;
+    /** Hooks of the first batches' cycles (crash-safety tests stop inside a first batch). */
+    batchHooks?: BatchCycleHooks;
   } = {},
 ): Promise<DeployResult> {
   const started = Date.now();
@@ -156,7 +171,7 @@ export async function deploy(
   let done = 0;
   for (const action of actions) {
     say(describeAction(action));
-    const outcome = await execute(cp, action, say, now);
+    const outcome = await execute(cp, action, say, now, options.batchHooks);
     if (outcome) batches.push(outcome);
     await options.afterAction?.(++done);
   }
@@ -168,6 +183,7 @@ async function execute(
   action: DeployAction,
   say: (message: string) => void,
   now: () => Date,
+  batchHooks: BatchCycleHooks | undefined,
 ): Promise<{ metric: string; outcome: BatchCycleOutcome } | null> {
   switch (action.kind) {
     case 'create-namespace':
@@ -191,9 +207,11 @@ async function execute(
       return null;
     case 'first-batch': {
       const metric = cp.metric(action.metric);
+      // Its register step is the blue/green switch: the one registration of a not-yet-served version.
       const outcome = await runBatchCycle(
         cp.runtimeOf(metric),
-        cp.batchDeps((m) => say(`  ${m}`)),
+        { ...cp.batchDeps((m) => say(`  ${m}`)), hooks: batchHooks },
+        { switchingVersion: true },
       );
       if (outcome.state !== 'done')
         throw new ControlPlaneError(
@@ -204,7 +222,9 @@ async function execute(
       return { metric: action.metric, outcome };
     }
     case 'switch-version':
-      // The first batch registered the new version's union view; this records it as served.
+      // The first batch registered the new version's union view, unless a deploy was killed between
+      // its publish and its register: serving then still shows the old version, so register first.
+      await registerPublished(cp, action.metric, say);
       await cp.catalog.updateNamespaceProperties([cp.endpoints.namespace], {
         [`${SERVED_PREFIX}${action.metric}`]: action.to,
       });
@@ -212,6 +232,9 @@ async function execute(
       return null;
     case 'stop-job':
       await cp.engine.cancel(action.jobId);
+      return null;
+    case 'repair-serving':
+      await registerPublished(cp, action.metric, say);
       return null;
     case 'unserve-metric':
       // The view goes first: a deploy killed in between finds the metric still recorded and retries.
@@ -223,6 +246,33 @@ async function execute(
       ]);
       return null;
   }
+}
+
+/** Makes serving show the current definitions' publication of `metric`, unless it already does. */
+async function registerPublished(
+  cp: ControlPlane,
+  metricName: string,
+  say: (message: string) => void,
+): Promise<void> {
+  const runtime = cp.runtimeOf(cp.metric(metricName));
+  const table = await cp.tables.loadTable(runtime.batchTable);
+  const publication = table ? readPublication(table.properties, table.refs) : null;
+  if (!publication)
+    throw new ControlPlaneError(
+      'not-deployed',
+      `${metricName} version ${runtime.version} has no publication to serve: run deploy again`,
+      true,
+    );
+  const serving = cp.batchDeps().serving;
+  const view = unionViewOf(runtime, publication);
+  const differs = servingDifference(
+    await serving.servedView(view.path),
+    runtime.version,
+    publication,
+  );
+  if (!differs) return;
+  say(`  serving: ${differs}; registering it`);
+  await serving.registerUnionView(view);
 }
 
 function tableSpecOf(cp: ControlPlane, key: string): TableSpec {

@@ -1,11 +1,12 @@
 import { parseDuration } from '../definitions/durations.ts';
 import { runBatchCycle, type BatchCycleOutcome } from '../orchestrator/batchCycle.ts';
 import type { ControlPlane } from './controlPlane.ts';
+import { StaleDefinitionsError } from '../orchestrator/reconcile.ts';
 
 export interface SchedulerEvent {
   metric: string;
   at: string;
-  outcome: BatchCycleOutcome['state'] | 'error';
+  outcome: BatchCycleOutcome['state'] | 'error' | 'reloaded';
   message: string;
 }
 
@@ -15,18 +16,26 @@ export interface SchedulerEvent {
  * after the cycle in flight, whose run record makes it resumable anyway.
  */
 export async function runScheduler(
-  cp: ControlPlane,
+  initial: ControlPlane,
   options: {
     signal: AbortSignal;
     log: (event: SchedulerEvent) => void;
     /** Ends after this many cycles (tests); unbounded otherwise. */
     maxCycles?: number;
     tickMs?: number;
+    /**
+     * Loads the definitions again (a new control plane) when a deploy changed a served version
+     * after this one loaded them; without it the scheduler stops with that error.
+     */
+    reload?: () => Promise<ControlPlane>;
   },
 ): Promise<number> {
+  const original = initial;
+  let cp = initial;
   const next = new Map<string, number>();
   for (const metric of cp.compiled.metrics) next.set(metric.name, Date.now());
   let cycles = 0;
+  let reloadedFor: string | null = null;
   while (!options.signal.aborted && cycles < (options.maxCycles ?? Infinity)) {
     const due = [...next.entries()]
       .filter(([, at]) => at <= Date.now())
@@ -43,6 +52,7 @@ export async function runScheduler(
     const at = new Date().toISOString();
     try {
       const outcome = await runBatchCycle(cp.runtimeOf(cp.metric(name)), cp.batchDeps());
+      reloadedFor = null;
       options.log({
         metric: name,
         at,
@@ -53,6 +63,21 @@ export async function runScheduler(
             : `ended in ${outcome.state}`,
       });
     } catch (error) {
+      if (error instanceof StaleDefinitionsError) {
+        // Stale definitions must never register their version: reload them, or stop.
+        // Reloaded and still stale: the definitions on disk are not what was deployed.
+        if (!options.reload || reloadedFor === name) throw error;
+        const fresh = await options.reload();
+        if (cp !== original) await cp.close();
+        cp = fresh;
+        reloadedFor = name;
+        const defined = new Set(cp.compiled.metrics.map((m) => m.name));
+        for (const metric of next.keys()) if (!defined.has(metric)) next.delete(metric);
+        for (const metric of defined) if (!next.has(metric)) next.set(metric, Date.now());
+        if (defined.has(name)) next.set(name, Date.now());
+        options.log({ metric: name, at, outcome: 'reloaded', message: error.message });
+        continue;
+      }
       // Survives: the last publication keeps serving; the next tick tries again (or resumes the run).
       options.log({
         metric: name,
@@ -62,6 +87,7 @@ export async function runScheduler(
       });
     }
   }
+  if (cp !== original) await cp.close();
   return cycles;
 }
 
