@@ -235,7 +235,9 @@ export function statusCommand(): Command {
               ? `${m.lastRun.state} in ${(m.lastRun.durationMs / 1000).toFixed(1)} s${m.lastRun.error ? `: ${m.lastRun.error.slice(0, 60)}` : ''}`
               : '-',
             m.speedJob?.state ?? 'not running',
-            m.speedLag ?? '-',
+            m.switchPending
+              ? `${m.speedLag ?? '?'} (switch to ${m.switchPending.to} waits for 0)`
+              : (m.speedLag ?? '-'),
             healthText(m.health),
           ]);
         process.stdout.write(

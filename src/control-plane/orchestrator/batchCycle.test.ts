@@ -36,6 +36,7 @@ function metric(): MetricRuntime {
     masterTable: { namespace: 'lambdalake', name: 'orders_master' },
     batchTable: { namespace: 'lambdalake', name: 'hourly_revenue__vabcd1234_batch' },
     speedTopic: 'lambdalake.speed.hourly_revenue.vabcd1234',
+    speedGroupId: 'lambdalake-speed-hourly_revenue-vabcd1234',
     batchScript: (cutover, master) => `-- cutover ${cutover.toISOString()} master ${master}`,
     qualityChecks: [],
   };
@@ -311,5 +312,50 @@ describe('runBatchCycle reconciles serving', () => {
       first.publication!.cutover,
       '2026-11-24T22:00:00.000Z',
     ]);
+  });
+});
+
+describe('a version switch serves only what is caught up', () => {
+  test('the first batch of a new version registers only once its speed job consumed the log end at switch time', async () => {
+    const { m, deps, registered } = harness();
+    let speedAt = 150;
+    const progress: string[] = [];
+    const switching = {
+      ...deps,
+      progress: (line: string) => progress.push(line),
+      log: {
+        logEnd: async () => ({ 0: '200' }),
+        committed: async (group: string) => {
+          if (group !== m.speedGroupId) return { 0: '200' };
+          const at = speedAt;
+          speedAt += 25; // the speed job works through its backlog
+          return { 0: String(at) };
+        },
+      },
+    };
+    const result = await runBatchCycle(m, switching, { switchingVersion: true });
+    expect(result.state).toBe('done');
+    expect(speedAt).toBeGreaterThan(200);
+    expect(registered).toHaveLength(1);
+    expect(progress).toContain('speed job of version abcd1234: 50 record(s) behind 0:200');
+  });
+
+  test('a speed job that does not catch up in time leaves serving as it was, resumable at register', async () => {
+    const { m, catalog, deps, registered } = harness();
+    const stuck = {
+      ...deps,
+      speedCatchUpTimeoutMs: 20,
+      log: {
+        logEnd: async () => ({ 0: '200' }),
+        committed: async (group: string) => ({ 0: group === m.speedGroupId ? '10' : '200' }),
+      },
+    };
+    await expect(runBatchCycle(m, stuck, { switchingVersion: true })).rejects.toMatchObject({
+      code: 'timeout',
+      retriable: true,
+    });
+    expect(registered).toEqual([]);
+    const table = (await catalog.loadTable(m.batchTable))!;
+    expect(table.properties['lambdalake.run.state']).toBe('register');
   });
 });

@@ -24,6 +24,7 @@ import { buildPublishCommit, type Publication } from './publication.ts';
 import { runRecordProperties } from './batchCycleStates.ts';
 import { publicationOf } from './runRecord.ts';
 import { assertServedVersion } from './reconcile.ts';
+import { awaitSpeedCaughtUp } from './speedCatchUp.ts';
 import { servingSchema } from '../compiler/names.ts';
 
 /** Injected around the protocol; none of them changes what a step decides. */
@@ -46,6 +47,7 @@ export interface BatchCycleDeps {
   progress?: (message: string) => void;
   hooks?: BatchCycleHooks;
   ingestionTimeoutMs?: number;
+  speedCatchUpTimeoutMs?: number;
   batchTimeoutMs?: number;
   pollMs?: number;
 }
@@ -224,7 +226,7 @@ const publishStep: Step = async ({ metric, deps, options, record, table, say, cl
 };
 
 /** Serving's union view now pins (S, C); serving evicts speed rows < C after switching. */
-const registerStep: Step = async ({ metric, deps, options, record }) => {
+const registerStep: Step = async ({ metric, deps, options, record, say }) => {
   // Never register a version other than the served one (a deploy may have switched meanwhile).
   if (deps.servedVersion)
     assertServedVersion(
@@ -233,6 +235,13 @@ const registerStep: Step = async ({ metric, deps, options, record }) => {
       await deps.servedVersion(metric.metric),
       options.switchingVersion === true,
     );
+  // A version switch waits until the new speed job has caught up (speedCatchUp.ts).
+  if (options.switchingVersion)
+    await awaitSpeedCaughtUp(metric, deps.log, {
+      timeoutMs: deps.speedCatchUpTimeoutMs,
+      pollMs: deps.pollMs,
+      say,
+    });
   const registered = await deps.serving.registerUnionView(unionViewOf(metric, record));
   // The response (serving's drift at this switch) is kept in the outcome: the place to record it
   // into the run record is here, as a field of 'done'.

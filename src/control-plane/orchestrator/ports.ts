@@ -136,6 +136,8 @@ export interface MetricRuntime {
   masterTable: TableRef;
   batchTable: TableRef;
   speedTopic: string;
+  /** The Kafka consumer group the version's speed job commits its source offsets to. */
+  speedGroupId: string;
   /**
    * The batch script for a cutover: binds the source to master snapshot `masterSnapshotId` below the
    * cutover (so the result is exactly a recompute over that snapshot), then INSERT OVERWRITE.

@@ -1,5 +1,6 @@
 import { ControlPlaneError } from '../errors.ts';
 import { SERVED_PREFIX, servingDifference } from '../orchestrator/reconcile.ts';
+import { awaitSpeedCaughtUp } from '../orchestrator/speedCatchUp.ts';
 import { ensureTopics, type DesiredTopic } from '../orchestrator/topics.ts';
 import {
   describeAction,
@@ -265,12 +266,12 @@ async function registerPublished(
     );
   const serving = cp.batchDeps().serving;
   const view = unionViewOf(runtime, publication);
-  const differs = servingDifference(
-    await serving.servedView(view.path),
-    runtime.version,
-    publication,
-  );
+  const shown = await serving.servedView(view.path);
+  const differs = servingDifference(shown, runtime.version, publication);
   if (!differs) return;
+  // Switching serving to another version: only once that version's speed job has caught up.
+  if (shown?.version !== runtime.version)
+    await awaitSpeedCaughtUp(runtime, cp.batchDeps().log, { say: (m) => say(`  ${m}`) });
   say(`  serving: ${differs}; registering it`);
   await serving.registerUnionView(view);
 }

@@ -33,6 +33,11 @@ export interface MetricStatus {
   health: Health;
   /** Source records the speed job has not yet committed (its offsets advance on checkpoints). */
   speedLag: number | null;
+  /**
+   * A version switch waiting for its speed job (the definitions' version is not the served one):
+   * how many source records that job still has to consume; serving switches at 0.
+   */
+  switchPending: { from: string | null; to: string; speedRecordsBehind: number | null } | null;
 }
 
 export interface SourceStatus {
@@ -121,6 +126,10 @@ export async function deploymentStatus(cp: ControlPlane): Promise<DeploymentStat
     const source = cp.sourceOf(metric);
     const speedJob = await observeJob(metric.speedJobName);
     const servedVersion = observed.servedVersions[metric.name] ?? null;
+    const speedLag = await lagOf(
+      source.topic,
+      names.speedGroup(cp.endpoints.namespace, metric.name, metric.version),
+    );
     metrics.push({
       metric: metric.name,
       version: metric.version,
@@ -143,10 +152,11 @@ export async function deploymentStatus(cp: ControlPlane): Promise<DeploymentStat
         { speedJob, lastRun: record, version: metric.version, servedVersion },
         nowMs,
       ),
-      speedLag: await lagOf(
-        source.topic,
-        names.speedGroup(cp.endpoints.namespace, metric.name, metric.version),
-      ),
+      speedLag,
+      switchPending:
+        servedVersion === metric.version
+          ? null
+          : { from: servedVersion, to: metric.version, speedRecordsBehind: speedLag },
     });
   }
   const healthy = [...sources, ...metrics].every((x) => x.health.verdict === 'healthy');
