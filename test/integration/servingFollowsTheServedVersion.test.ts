@@ -9,6 +9,9 @@ import { deploy } from '../../src/control-plane/runtime/deploy.ts';
 import { runScheduler, type SchedulerEvent } from '../../src/control-plane/runtime/scheduler.ts';
 import { unionViewOf } from '../../src/control-plane/orchestrator/batchCycle.ts';
 import { readPublication } from '../../src/control-plane/orchestrator/publication.ts';
+import { Kafka, logLevel } from 'kafkajs';
+import { generateEvents } from '../../src/demo/events.ts';
+import { produceRecords } from '../../src/demo/produce.ts';
 import { stackEndpoints } from './stack.ts';
 import { cli } from './support/cli.ts';
 import { endpointsFor, examplePipelines } from './support/pipelineFixture.ts';
@@ -31,8 +34,10 @@ describe('serving follows the served version recorded in the catalog', () => {
     return (await control.batchDeps().serving.servedView(view.path))?.version ?? null;
   };
 
+  let topics: { page_views: string; orders: string };
+
   beforeAll(async () => {
-    ({ dir } = await examplePipelines(namespace));
+    ({ dir, topics } = await examplePipelines(namespace));
     env = { LAMBDALAKE_NAMESPACE: namespace };
     before = await open();
     await deploy(before);
@@ -66,6 +71,27 @@ describe('serving follows the served version recorded in the catalog', () => {
   test('deploy killed after the new version published but before serving switched: the next deploy switches serving', async () => {
     const oldVersion = before.metric('hourly_revenue').version;
     const newVersion = control.metric('hourly_revenue').version;
+    // A backlog the new version's speed job must work through before serving may switch to it.
+    const producer = new Kafka({
+      clientId: 'it-serving-follows',
+      brokers: stackEndpoints().kafkaBrokers,
+      logLevel: logLevel.NOTHING,
+    }).producer();
+    await producer.connect();
+    await produceRecords(
+      producer,
+      topics,
+      generateEvents({
+        seed: 8,
+        startMs: Date.now() - 2 * 3_600_000,
+        endMs: Date.now() - 1000,
+        pageViews: 0,
+        orders: 3000,
+      }),
+    );
+    await producer.disconnect();
+    const source = control.sourceOf(control.metric('hourly_revenue')).topic;
+    const logEnd = await control.batchDeps().log.logEnd(source);
     const killed = await cli(['deploy', '--dir', dir], {
       ...env,
       LAMBDALAKE_CRASH_AFTER: 'register',
@@ -77,6 +103,11 @@ describe('serving follows the served version recorded in the catalog', () => {
     const again = await cli(['deploy', '--dir', dir], env);
     expect(again.code, again.stderr).toBe(0);
     expect(await shownVersion()).toBe(newVersion);
+    // Serving switched (in the second deploy) only once the new speed job had caught up.
+    const speedGroup = control.runtimeOf(control.metric('hourly_revenue')).speedGroupId;
+    const committed = await control.batchDeps().log.committed(speedGroup, source);
+    for (const [partition, end] of Object.entries(logEnd))
+      expect(BigInt(committed[Number(partition)] ?? '-1')).toBeGreaterThanOrEqual(BigInt(end));
     const status = JSON.parse((await cli(['status', '--dir', dir, '--json'], env)).stdout) as {
       metrics: { metric: string; servedVersion: string }[];
     };
