@@ -5,6 +5,8 @@ import { deploy } from '../../control-plane/runtime/deploy.ts';
 import { deploymentStatus, metricVersions } from '../../control-plane/runtime/status.ts';
 import type { Health } from '../../control-plane/orchestrator/health.ts';
 import { runScheduler } from '../../control-plane/runtime/scheduler.ts';
+import { expireSnapshots } from '../../control-plane/runtime/maintenance.ts';
+import { parseDuration } from '../../control-plane/definitions/durations.ts';
 import {
   runBatchCycle,
   type BatchCycleHooks,
@@ -195,6 +197,7 @@ export function statusCommand(): Command {
           'state',
           'lag',
           'master snapshot',
+          'snapshots / files',
           'dead letters',
           'health',
         ]);
@@ -206,6 +209,7 @@ export function statusCommand(): Command {
             s.ingestionJob?.state ?? 'not running',
             s.lag ?? '-',
             s.masterSnapshotId ?? '-',
+            s.masterTable ? `${s.masterTable.snapshots} / ${s.masterTable.dataFiles ?? '-'}` : '-',
             s.deadLetters.newest
               ? `${s.deadLetters.count} in ${s.deadLetterTopic}, newest: ${s.deadLetters.newest.reason}`
               : String(s.deadLetters.count),
@@ -218,6 +222,7 @@ export function statusCommand(): Command {
           'cutover',
           'age',
           'snapshot',
+          'snapshots / files',
           'last run',
           'speed job',
           'speed lag',
@@ -231,6 +236,7 @@ export function statusCommand(): Command {
             m.publication?.cutover ?? '-',
             m.publicationAgeS === null ? '-' : `${m.publicationAgeS} s`,
             m.publication ? m.publication.snapshotId || '(empty)' : '-',
+            m.batchTable ? `${m.batchTable.snapshots} / ${m.batchTable.dataFiles ?? '-'}` : '-',
             m.lastRun
               ? `${m.lastRun.state} in ${(m.lastRun.durationMs / 1000).toFixed(1)} s${m.lastRun.error ? `: ${m.lastRun.error.slice(0, 60)}` : ''}`
               : '-',
@@ -243,6 +249,34 @@ export function statusCommand(): Command {
         process.stdout.write(
           `namespace ${status.namespace}: ${status.healthy ? 'healthy' : 'UNHEALTHY'}\n${sources.toString()}\n${metrics.toString()}\n`,
         );
+      }),
+    );
+}
+
+/** `lambdalake maintain [--retain <duration>] [--json]`: snapshot expiry of master and batch tables. */
+export function maintainCommand(): Command {
+  return new Command('maintain')
+    .description(
+      'expire old snapshots of master and batch view tables (never one a publication or a running batch reads)',
+    )
+    .option('--dir <folder>', 'project folder', '.')
+    .option('--retain <duration>', 'keep snapshots younger than this (e.g. 1 hour)', '1 hour')
+    .option('--json', 'print JSON')
+    .action(async (opts: { dir: string; retain: string; json?: boolean }) =>
+      withControlPlane(opts.dir, async (cp) => {
+        const retainMs = parseDuration(opts.retain);
+        if (retainMs === null)
+          throw new Error(
+            `--retain '${opts.retain}' is not a duration: e.g. '30 minutes', '1 hour'`,
+          );
+        const results = await expireSnapshots(cp, { retainMs, say: opts.json ? undefined : say });
+        if (opts.json) {
+          process.stdout.write(JSON.stringify(results, null, 2) + '\n');
+          return;
+        }
+        const t = table(['table', 'expired', 'kept']);
+        for (const r of results) t.push([r.table, r.expired, r.kept]);
+        process.stdout.write(t.toString() + '\n');
       }),
     );
 }

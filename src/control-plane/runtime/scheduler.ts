@@ -2,11 +2,12 @@ import { parseDuration } from '../definitions/durations.ts';
 import { runBatchCycle, type BatchCycleOutcome } from '../orchestrator/batchCycle.ts';
 import type { ControlPlane } from './controlPlane.ts';
 import { StaleDefinitionsError } from '../orchestrator/reconcile.ts';
+import { expireSnapshots } from './maintenance.ts';
 
 export interface SchedulerEvent {
   metric: string;
   at: string;
-  outcome: BatchCycleOutcome['state'] | 'error' | 'reloaded';
+  outcome: BatchCycleOutcome['state'] | 'error' | 'reloaded' | 'maintenance';
   message: string;
 }
 
@@ -28,6 +29,8 @@ export async function runScheduler(
      * after this one loaded them; without it the scheduler stops with that error.
      */
     reload?: () => Promise<ControlPlane>;
+    /** Snapshot expiry of every master and batch table this often (default 1 hour; 0: never). */
+    maintenanceEveryMs?: number;
   },
 ): Promise<number> {
   const original = initial;
@@ -36,7 +39,13 @@ export async function runScheduler(
   for (const metric of cp.compiled.metrics) next.set(metric.name, Date.now());
   let cycles = 0;
   let reloadedFor: string | null = null;
+  const maintenanceEveryMs = options.maintenanceEveryMs ?? 3_600_000;
+  let maintenanceAt = Date.now() + maintenanceEveryMs;
   while (!options.signal.aborted && cycles < (options.maxCycles ?? Infinity)) {
+    if (maintenanceEveryMs > 0 && Date.now() >= maintenanceAt) {
+      maintenanceAt = Date.now() + maintenanceEveryMs;
+      await maintain(cp, options.log);
+    }
     const due = [...next.entries()]
       .filter(([, at]) => at <= Date.now())
       .sort((a, b) => a[1] - b[1])[0];
@@ -89,6 +98,28 @@ export async function runScheduler(
   }
   if (cp !== original) await cp.close();
   return cycles;
+}
+
+/** Snapshot expiry between cycles; a failure is logged and tried again at the next interval. */
+async function maintain(cp: ControlPlane, log: (event: SchedulerEvent) => void): Promise<void> {
+  const at = new Date().toISOString();
+  try {
+    const results = await expireSnapshots(cp);
+    const expired = results.reduce((n, r) => n + r.expired, 0);
+    log({
+      metric: '*',
+      at,
+      outcome: 'maintenance',
+      message: `expired ${expired} snapshot(s) in ${results.length} table(s)`,
+    });
+  } catch (error) {
+    log({
+      metric: '*',
+      at,
+      outcome: 'error',
+      message: `maintenance: ${error instanceof Error ? error.message : String(error)}`,
+    });
+  }
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

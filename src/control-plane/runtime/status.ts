@@ -1,3 +1,4 @@
+import { tableCounts } from '../orchestrator/maintenance.ts';
 import { readRunRecord } from '../orchestrator/batchCycleStates.ts';
 import { formatOffsets } from '../orchestrator/ingestionProgress.ts';
 import { readPublication, type Publication } from '../orchestrator/publication.ts';
@@ -33,6 +34,8 @@ export interface MetricStatus {
   health: Health;
   /** Source records the speed job has not yet committed (its offsets advance on checkpoints). */
   speedLag: number | null;
+  /** Snapshots in the batch view table's metadata and data files in its current snapshot. */
+  batchTable: { snapshots: number; dataFiles: number | null } | null;
   /**
    * A version switch waiting for its speed job (the definitions' version is not the served one):
    * how many source records that job still has to consume; serving switches at 0.
@@ -48,6 +51,8 @@ export interface SourceStatus {
   lag: number | null;
   logEnd: string;
   masterSnapshotId: string | null;
+  /** Snapshots in the master table's metadata and data files in its current snapshot. */
+  masterTable: { snapshots: number; dataFiles: number | null } | null;
   deadLetterTopic: string;
   deadLetters: DeadLetterSummary;
   health: Health;
@@ -109,6 +114,7 @@ export async function deploymentStatus(cp: ControlPlane): Promise<DeploymentStat
       lag,
       logEnd: formatOffsets(logEnd),
       masterSnapshotId: master?.currentSnapshotId ?? null,
+      masterTable: master ? tableCounts(master) : null,
       deadLetterTopic: source.deadLetterTopic,
       deadLetters: await deadLetterSummary(
         cp.admin,
@@ -153,6 +159,7 @@ export async function deploymentStatus(cp: ControlPlane): Promise<DeploymentStat
         nowMs,
       ),
       speedLag,
+      batchTable: table ? tableCounts(table) : null,
       switchPending:
         servedVersion === metric.version
           ? null
