@@ -12,6 +12,7 @@ import {
   runCommand,
   statusCommand,
   versionsCommand,
+  maintainCommand,
 } from './commands/controlPlane.ts';
 
 // The CLI is the imperative shell: it wires the modules together and is the only place
@@ -34,6 +35,7 @@ program.addCommand(deployCommand());
 program.addCommand(batchCommand());
 program.addCommand(statusCommand());
 program.addCommand(versionsCommand());
+program.addCommand(maintainCommand());
 program.addCommand(runCommand());
 program.addCommand(serveCommand());
 

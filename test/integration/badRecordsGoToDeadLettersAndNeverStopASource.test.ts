@@ -95,6 +95,7 @@ describe('bad records go to dead letters and never stop a source', () => {
     for (const metric of control.compiled.metrics) {
       const outcome = await runBatchCycle(control.runtimeOf(metric), control.batchDeps(), {
         cutover: new Date(cutoverMs),
+        outsideBackfillRange: true,
       });
       expect(outcome.state).toBe('done');
     }

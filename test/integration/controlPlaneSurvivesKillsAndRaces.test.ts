@@ -130,10 +130,21 @@ describe('the control plane survives kills and races', () => {
         LAMBDALAKE_CRASH_AFTER: step,
       });
       expect(killed.code, `${step}: ${killed.stderr}`).toBe(137);
+      const batchTable = (await control.tables.loadTable(
+        control.metric('hourly_revenue').batchTable,
+      ))!;
+      const killedRun = batchTable.properties['lambdalake.run.runId'];
       const again = await cli(['batch', 'hourly_revenue', '--dir', dir, '--json'], env);
       expect(again.code, `after a kill at ${step}: ${again.stderr}`).toBe(0);
-      const [outcome] = JSON.parse(again.stdout) as { state: string }[];
+      const [outcome] = JSON.parse(again.stdout) as {
+        state: string;
+        record: { runId: string };
+        stepsMs: Record<string, number>;
+      }[];
       expect(outcome!.state).toBe('done');
+      // The same run continues where it stopped (after a publish: at register, not a new cycle).
+      expect(outcome!.record.runId, `after a kill at ${step}`).toBe(killedRun);
+      if (step === 'register') expect(Object.keys(outcome!.stepsMs)).toEqual(['register']);
     }
     const client = new pg.Client(servingPgConfig());
     await client.connect();
@@ -146,6 +157,42 @@ describe('the control plane survives kills and races', () => {
       await client.end();
     }
   }, 900_000);
+
+  test('batch --cutover outside the allowed range is refused, naming the range, and changes nothing', async () => {
+    const metric = control.metric('hourly_revenue');
+    const before = (await control.tables.loadTable(metric.batchTable))!;
+    const own = chooseCutover(new Date(), metric.latenessMs, metric.grainMs).getTime();
+    const future = await cli(
+      ['batch', 'hourly_revenue', '--dir', dir, '--cutover', new Date(own + HOUR).toISOString()],
+      env,
+    );
+    expect(future.code).toBe(1);
+    expect(future.stderr).toMatch(/later than the protocol's own cutover/);
+    expect(future.stderr).toMatch(/allowed: from \S+ to /);
+    // The speed job started at deploy, reading from (its first cutover − lateness): hours before are not covered.
+    const early = await cli(
+      [
+        'batch',
+        'hourly_revenue',
+        '--dir',
+        dir,
+        '--cutover',
+        new Date(own - 5 * HOUR).toISOString(),
+      ],
+      env,
+    );
+    expect(early.code).toBe(1);
+    expect(early.stderr).toMatch(
+      /earlier than the first whole window the served speed job has read/,
+    );
+    const after = (await control.tables.loadTable(metric.batchTable))!;
+    expect(readPublication(after.properties, after.refs)).toEqual(
+      readPublication(before.properties, before.refs),
+    );
+    expect(after.properties['lambdalake.run.runId']).toBe(
+      before.properties['lambdalake.run.runId'],
+    );
+  }, 120_000);
 
   test('two batch runs at once: one publishes, the other reports a conflict and changes nothing', async () => {
     const [a, b] = await Promise.all([

@@ -66,7 +66,7 @@ describe('faults are survived', () => {
     runBatchCycle(
       control.runtimeOf(control.metric('hourly_revenue')),
       { ...control.batchDeps(), batchTimeoutMs: 240_000, ingestionTimeoutMs: 180_000 },
-      { cutover: new Date(cutoverMs) },
+      { cutover: new Date(cutoverMs), outsideBackfillRange: true },
     );
 
   beforeAll(async () => {

@@ -91,14 +91,14 @@ describe('the Lambda cycle on the real stack', () => {
     await produceRecords(producer, produceTopics, records);
     await producer.disconnect();
 
+    // The protocol's own cutover, floor_to_grain(T0 − lateness), over real-clock history.
     const cutovers: Record<string, number> = {};
     for (const metric of control.compiled.metrics) {
-      cutovers[metric.name] = floorTo(now, metric.grainMs);
-      const outcome = await runBatchCycle(control.runtimeOf(metric), control.batchDeps(), {
-        cutover: new Date(cutovers[metric.name]!),
-      });
+      const outcome = await runBatchCycle(control.runtimeOf(metric), control.batchDeps());
       expect(outcome.state).toBe('done');
-      expect(outcome.publication?.cutover).toBe(new Date(cutovers[metric.name]!).toISOString());
+      cutovers[metric.name] = Date.parse(outcome.publication!.cutover);
+      const t0 = Date.parse(outcome.record.t0!);
+      expect(cutovers[metric.name]).toBe(floorTo(t0 - metric.latenessMs, metric.grainMs));
     }
 
     const unique = records.filter((r) => !r.duplicate);

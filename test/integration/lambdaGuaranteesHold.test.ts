@@ -52,7 +52,7 @@ describe('Lambda guarantees on the real stack', () => {
     const outcome = await runBatchCycle(
       control.runtimeOf(control.metric('hourly_revenue')),
       control.batchDeps(),
-      { cutover: new Date(cutoverMs) },
+      { cutover: new Date(cutoverMs), outsideBackfillRange: true },
     );
     expect(outcome.state).toBe('done');
     return outcome;

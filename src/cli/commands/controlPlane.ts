@@ -6,16 +6,32 @@ import { isGrainAligned } from '../../control-plane/definitions/grain.ts';
 import { deploymentStatus, metricVersions } from '../../control-plane/runtime/status.ts';
 import type { Health } from '../../control-plane/orchestrator/health.ts';
 import { runScheduler } from '../../control-plane/runtime/scheduler.ts';
-import { runBatchCycle } from '../../control-plane/orchestrator/batchCycle.ts';
+import { expireSnapshots } from '../../control-plane/runtime/maintenance.ts';
+import { parseDuration } from '../../control-plane/definitions/durations.ts';
+import {
+  runBatchCycle,
+  type BatchCycleHooks,
+} from '../../control-plane/orchestrator/batchCycle.ts';
 import type { BatchCycleState } from '../../control-plane/orchestrator/batchCycleStates.ts';
 import { describeAction } from '../../control-plane/orchestrator/deployPlan.ts';
 
 const say = (message: string) => process.stderr.write(`${message}\n`);
 
-/** Crash-safety test hook: a number from the environment, or undefined. */
-function crashHook(variable: string): number | undefined {
-  const value = process.env[variable];
-  return value === undefined ? undefined : Number(value);
+/**
+ * Crash-safety test hooks, injected from here so no core code exits the process:
+ * LAMBDALAKE_CRASH_AFTER_ACTION=<n> stops `deploy` after its n-th action and
+ * LAMBDALAKE_CRASH_AFTER=<state> stops `batch` right after that state is persisted, as a kill would.
+ */
+function killedAfterAction(): ((done: number) => void) | undefined {
+  const at = process.env.LAMBDALAKE_CRASH_AFTER_ACTION;
+  return at === undefined ? undefined : (done) => void (done === Number(at) && process.exit(137));
+}
+
+function killedAfterState(): BatchCycleHooks | undefined {
+  const at = process.env.LAMBDALAKE_CRASH_AFTER as BatchCycleState | undefined;
+  return at === undefined
+    ? undefined
+    : { afterPersist: (state) => void (state === at && process.exit(137)) };
 }
 
 async function withControlPlane<T>(
@@ -52,7 +68,8 @@ export function deployCommand(): Command {
         const result = await deploy(cp, {
           say: opts.json ? undefined : say,
           dryRun: opts.dryRun,
-          crashAfterAction: crashHook('LAMBDALAKE_CRASH_AFTER_ACTION'),
+          afterAction: killedAfterAction(),
+          batchHooks: killedAfterState(),
         });
         if (opts.json) {
           process.stdout.write(
@@ -106,11 +123,12 @@ export function batchCommand(): Command {
             throw new Error(
               `--cutover ${opts.cutover} is not aligned to ${metric.name}'s grain of ${metric.grainSize}`,
             );
-          // Crash-safety test hook: exit (137) right after this state is persisted.
-          const crashAfter = process.env.LAMBDALAKE_CRASH_AFTER as BatchCycleState | undefined;
           const outcome = await runBatchCycle(
             cp.runtimeOf(metric),
-            { ...cp.batchDeps(opts.json ? undefined : (m) => say(`  ${m}`)), crashAfter },
+            {
+              ...cp.batchDeps(opts.json ? undefined : (m) => say(`  ${m}`)),
+              hooks: killedAfterState(),
+            },
             {
               cutover,
               allowEarlierCutover: cutover !== undefined,
@@ -180,6 +198,7 @@ export function statusCommand(): Command {
           'state',
           'lag',
           'master snapshot',
+          'snapshots / files',
           'dead letters',
           'health',
         ]);
@@ -191,6 +210,7 @@ export function statusCommand(): Command {
             s.ingestionJob?.state ?? 'not running',
             s.lag ?? '-',
             s.masterSnapshotId ?? '-',
+            s.masterTable ? `${s.masterTable.snapshots} / ${s.masterTable.dataFiles ?? '-'}` : '-',
             s.deadLetters.newest
               ? `${s.deadLetters.count} in ${s.deadLetterTopic}, newest: ${s.deadLetters.newest.reason}`
               : String(s.deadLetters.count),
@@ -203,6 +223,7 @@ export function statusCommand(): Command {
           'cutover',
           'age',
           'snapshot',
+          'snapshots / files',
           'last run',
           'speed job',
           'speed lag',
@@ -216,16 +237,47 @@ export function statusCommand(): Command {
             m.publication?.cutover ?? '-',
             m.publicationAgeS === null ? '-' : `${m.publicationAgeS} s`,
             m.publication ? m.publication.snapshotId || '(empty)' : '-',
+            m.batchTable ? `${m.batchTable.snapshots} / ${m.batchTable.dataFiles ?? '-'}` : '-',
             m.lastRun
               ? `${m.lastRun.state} in ${(m.lastRun.durationMs / 1000).toFixed(1)} s${m.lastRun.error ? `: ${m.lastRun.error.slice(0, 60)}` : ''}`
               : '-',
             m.speedJob?.state ?? 'not running',
-            m.speedLag ?? '-',
+            m.switchPending
+              ? `${m.speedLag ?? '?'} (switch to ${m.switchPending.to} waits for 0)`
+              : (m.speedLag ?? '-'),
             healthText(m.health),
           ]);
         process.stdout.write(
           `namespace ${status.namespace}: ${status.healthy ? 'healthy' : 'UNHEALTHY'}\n${sources.toString()}\n${metrics.toString()}\n`,
         );
+      }),
+    );
+}
+
+/** `lambdalake maintain [--retain <duration>] [--json]`: snapshot expiry of master and batch tables. */
+export function maintainCommand(): Command {
+  return new Command('maintain')
+    .description(
+      'expire old snapshots of master and batch view tables (never one a publication or a running batch reads)',
+    )
+    .option('--dir <folder>', 'project folder', '.')
+    .option('--retain <duration>', 'keep snapshots younger than this (e.g. 1 hour)', '1 hour')
+    .option('--json', 'print JSON')
+    .action(async (opts: { dir: string; retain: string; json?: boolean }) =>
+      withControlPlane(opts.dir, async (cp) => {
+        const retainMs = parseDuration(opts.retain);
+        if (retainMs === null)
+          throw new Error(
+            `--retain '${opts.retain}' is not a duration: e.g. '30 minutes', '1 hour'`,
+          );
+        const results = await expireSnapshots(cp, { retainMs, say: opts.json ? undefined : say });
+        if (opts.json) {
+          process.stdout.write(JSON.stringify(results, null, 2) + '\n');
+          return;
+        }
+        const t = table(['table', 'expired', 'kept']);
+        for (const r of results) t.push([r.table, r.expired, r.kept]);
+        process.stdout.write(t.toString() + '\n');
       }),
     );
 }
@@ -281,6 +333,8 @@ export function runCommand(): Command {
           signal: stop.signal,
           maxCycles: opts.maxCycles,
           log: (e) => process.stdout.write(JSON.stringify(e) + '\n'),
+          // A deploy while this runs changes served versions: compile the definitions again.
+          reload: () => openControlPlane(opts.dir),
         });
         say(`scheduler stopped after ${cycles} cycle(s)`);
       }),

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { runBatchCycle, type BatchCycleDeps } from './batchCycle.ts';
+import { runBatchCycle, type BatchCycleDeps, type BatchCycleOutcome } from './batchCycle.ts';
 import {
   CommitConflictError,
   type JobView,
@@ -9,6 +9,7 @@ import {
   type UnionViewRegistration,
 } from './ports.ts';
 import { PUBLISHED_TAG } from './publication.ts';
+import { ControlPlaneError } from '../errors.ts';
 import type { CommitRequirement, CommitUpdate } from './publication.ts';
 
 const HOUR = 3_600_000;
@@ -35,6 +36,7 @@ function metric(): MetricRuntime {
     masterTable: { namespace: 'lambdalake', name: 'orders_master' },
     batchTable: { namespace: 'lambdalake', name: 'hourly_revenue__vabcd1234_batch' },
     speedTopic: 'lambdalake.speed.hourly_revenue.vabcd1234',
+    speedGroupId: 'lambdalake-speed-hourly_revenue-vabcd1234',
     batchScript: (cutover, master) => `-- cutover ${cutover.toISOString()} master ${master}`,
     qualityChecks: [],
   };
@@ -62,6 +64,7 @@ class MemoryCatalog {
     }
     for (const u of updates) {
       if (u.action === 'set-properties') Object.assign(v.properties, u.updates);
+      else if (u.action === 'remove-properties') for (const k of u.removals) delete v.properties[k];
       else v.refs[u['ref-name']] = { 'snapshot-id': u['snapshot-id'], type: u.type };
     }
   }
@@ -115,7 +118,11 @@ function harness() {
       cancel: async () => undefined,
     },
     serving: {
-      registerUnionView: async (v) => void registered.push(v),
+      registerUnionView: async (v) => {
+        registered.push(v);
+        return { drift: null };
+      },
+      servedView: async () => null,
       removeView: async () => undefined,
     },
     validator: { validate: async () => [] },
@@ -167,5 +174,188 @@ describe('runBatchCycle', () => {
     const second = await runBatchCycle(m, racing);
     expect(second.state).toBe('conflict');
     expect(table.properties['lambdalake.published.run-id']).toBe(first.record.runId);
+  });
+});
+
+describe('runBatchCycle resumes and keeps one writer', () => {
+  test('killed right after publish, the next run resumes at register: same run, no second job', async () => {
+    const { m, catalog, deps, scripts, registered } = harness();
+    // A retriable error leaves the run record as it is, as a kill would.
+    const killed = new ControlPlaneError('timeout', 'killed', true);
+    const hooks = {
+      afterPersist: (state: string) => {
+        if (state === 'register') throw killed;
+      },
+    };
+    await expect(runBatchCycle(m, { ...deps, hooks })).rejects.toBe(killed);
+    const published = (await catalog.loadTable(m.batchTable))!;
+    const runId = published.properties['lambdalake.run.runId'];
+    expect(published.properties['lambdalake.published.run-id']).toBe(runId);
+    expect(registered).toHaveLength(0);
+    const again = await runBatchCycle(m, deps);
+    expect(again.state).toBe('done');
+    expect(again.record.runId).toBe(runId);
+    expect(scripts).toHaveLength(1);
+    expect(registered).toHaveLength(1);
+    expect(again.registered).toEqual({ drift: null });
+  });
+
+  test('a run taken over by a second invocation stops at its next write and leaves the record alone', async () => {
+    const { m, catalog, deps } = harness();
+    let second = null as Promise<BatchCycleOutcome> | null;
+    const hooks = {
+      // While the first invocation is between steps, a second one resumes the same run.
+      afterPersist: async (state: string) => {
+        if (state === 'wait-ingestion' && !second) second = runBatchCycle(m, deps);
+        if (second) await second;
+      },
+    };
+    const first = await runBatchCycle(m, { ...deps, hooks });
+    expect(first.state).toBe('conflict');
+    const done = (await second)!;
+    expect(done.state).toBe('done');
+    const table = (await catalog.loadTable(m.batchTable))!;
+    expect(table.properties['lambdalake.run.state']).toBe('done');
+    expect(table.properties['lambdalake.published.run-id']).toBe(done.record.runId);
+  });
+
+  test('a run that lost to a publication cannot overwrite the winner’s run record', async () => {
+    const { m, catalog, deps } = harness();
+    let winner: { record: { runId: string } } | null = null;
+    const hooks = {
+      afterPersist: async (state: string) => {
+        // The slow run is at validate when another run (started fresh, later) publishes.
+        if (state === 'validate' && !winner) {
+          const t = catalog.tables.get(catalog.key(m.batchTable))!;
+          const slowRecord = { ...t.properties };
+          for (const k of Object.keys(t.properties))
+            if (k.startsWith('lambdalake.run.')) delete t.properties[k];
+          winner = await runBatchCycle(m, deps);
+          // The slow run still believes it owns the record it wrote.
+          for (const [k, v] of Object.entries(slowRecord))
+            if (k.startsWith('lambdalake.run.owner')) t.properties[k] = v;
+        }
+      },
+    };
+    const loser = await runBatchCycle(m, { ...deps, hooks });
+    expect(loser.state).toBe('conflict');
+    const table = (await catalog.loadTable(m.batchTable))!;
+    expect(table.properties['lambdalake.published.run-id']).toBe(winner!.record.runId);
+    expect(table.properties['lambdalake.run.state']).toBe('done');
+  });
+});
+
+describe('bounded backfills', () => {
+  test('a cutover later than the protocol’s own is refused with the allowed range, before any record', async () => {
+    const { m, catalog, deps } = harness();
+    const speedReadsFrom = async () => Date.parse('2026-11-23T10:50:00Z');
+    await expect(
+      runBatchCycle(
+        m,
+        { ...deps, speedReadsFrom },
+        { cutover: new Date('2026-11-24T22:00:00Z'), allowEarlierCutover: true },
+      ),
+    ).rejects.toThrow(
+      /later than the protocol's own.*allowed: from 2026-11-23T11:00:00.000Z to 2026-11-24T21:00:00.000Z/,
+    );
+    const table = (await catalog.loadTable(m.batchTable))!;
+    expect(table.properties['lambdalake.run.runId']).toBeUndefined();
+  });
+
+  test('a cutover before the speed job’s first whole window, or with no speed job, is refused', async () => {
+    const { m, deps } = harness();
+    const early = { cutover: new Date('2026-11-23T10:00:00Z'), allowEarlierCutover: true };
+    await expect(
+      runBatchCycle(
+        m,
+        { ...deps, speedReadsFrom: async () => Date.parse('2026-11-23T10:50:00Z') },
+        early,
+      ),
+    ).rejects.toMatchObject({ code: 'cutover-out-of-range', retriable: false });
+    await expect(
+      runBatchCycle(m, { ...deps, speedReadsFrom: async () => null }, early),
+    ).rejects.toThrow(/no speed job serves this version/);
+  });
+
+  test('a cutover inside the range runs', async () => {
+    const { m, deps } = harness();
+    const result = await runBatchCycle(
+      m,
+      { ...deps, speedReadsFrom: async () => Date.parse('2026-11-23T10:50:00Z') },
+      { cutover: new Date('2026-11-24T12:00:00Z'), allowEarlierCutover: true },
+    );
+    expect(result.state).toBe('done');
+    expect(result.record.cutover).toBe('2026-11-24T12:00:00.000Z');
+  });
+});
+
+describe('runBatchCycle reconciles serving', () => {
+  test('stale definitions (another version is served) are refused before any record or job', async () => {
+    const { m, catalog, deps, scripts, registered } = harness();
+    const stale = { ...deps, servedVersion: async () => 'ffff0000' };
+    await expect(runBatchCycle(m, stale)).rejects.toMatchObject({ code: 'stale-definitions' });
+    expect(scripts).toEqual([]);
+    expect(registered).toEqual([]);
+    const table = (await catalog.loadTable(m.batchTable))!;
+    expect(table.properties['lambdalake.run.runId']).toBeUndefined();
+  });
+
+  test('serving showing another version is repaired from the publication before the cycle runs', async () => {
+    const { m, deps, registered } = harness();
+    const first = await runBatchCycle(m, deps);
+    const served = { ...deps, servedVersion: async () => m.version };
+    const wrong = { ...registered[0]!.union, version: 'old' };
+    served.serving = { ...deps.serving, servedView: async () => wrong };
+    registered.length = 0;
+    await runBatchCycle(m, { ...served, clock: () => new Date('2026-11-24T22:40:00Z') });
+    expect(registered.map((r) => r.union.batch.cutover)).toEqual([
+      first.publication!.cutover,
+      '2026-11-24T22:00:00.000Z',
+    ]);
+  });
+});
+
+describe('a version switch serves only what is caught up', () => {
+  test('the first batch of a new version registers only once its speed job consumed the log end at switch time', async () => {
+    const { m, deps, registered } = harness();
+    let speedAt = 150;
+    const progress: string[] = [];
+    const switching = {
+      ...deps,
+      progress: (line: string) => progress.push(line),
+      log: {
+        logEnd: async () => ({ 0: '200' }),
+        committed: async (group: string) => {
+          if (group !== m.speedGroupId) return { 0: '200' };
+          const at = speedAt;
+          speedAt += 25; // the speed job works through its backlog
+          return { 0: String(at) };
+        },
+      },
+    };
+    const result = await runBatchCycle(m, switching, { switchingVersion: true });
+    expect(result.state).toBe('done');
+    expect(speedAt).toBeGreaterThan(200);
+    expect(registered).toHaveLength(1);
+    expect(progress).toContain('speed job of version abcd1234: 50 record(s) behind 0:200');
+  });
+
+  test('a speed job that does not catch up in time leaves serving as it was, resumable at register', async () => {
+    const { m, catalog, deps, registered } = harness();
+    const stuck = {
+      ...deps,
+      speedCatchUpTimeoutMs: 20,
+      log: {
+        logEnd: async () => ({ 0: '200' }),
+        committed: async (group: string) => ({ 0: group === m.speedGroupId ? '10' : '200' }),
+      },
+    };
+    await expect(runBatchCycle(m, stuck, { switchingVersion: true })).rejects.toMatchObject({
+      code: 'timeout',
+      retriable: true,
+    });
+    expect(registered).toEqual([]);
+    const table = (await catalog.loadTable(m.batchTable))!;
+    expect(table.properties['lambdalake.run.state']).toBe('register');
   });
 });

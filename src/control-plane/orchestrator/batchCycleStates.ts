@@ -1,3 +1,5 @@
+import { ControlPlaneError } from '../errors.ts';
+
 /**
  * The batch cycle of DESIGN §5 as data: its states and the only transitions allowed between them.
  * A run's state is persisted in the batch view table's properties after every step, so a command
@@ -42,10 +44,12 @@ export const TERMINAL_STATES: ReadonlySet<BatchCycleState> = new Set([
   'conflict',
 ]);
 
-export class IllegalTransitionError extends Error {
+export class IllegalTransitionError extends ControlPlaneError {
   constructor(from: BatchCycleState, to: BatchCycleState) {
     super(
+      'illegal-transition',
       `batch cycle cannot go from '${from}' to '${to}'; allowed: ${BATCH_CYCLE_TRANSITIONS[from].join(', ') || 'none (terminal)'}`,
+      false,
     );
     this.name = 'IllegalTransitionError';
   }
@@ -74,6 +78,11 @@ export interface BatchRunRecord {
   rowCount?: string;
   jobDurationMs?: string;
   error?: string;
+  /** The invocation that may write this record now (a resumed run takes it over). */
+  owner?: string;
+  /** The publication this run started from: its tag's snapshot ('' = none or an empty side) and run. */
+  basePublishedSnapshotId?: string;
+  basePublishedRunId?: string;
 }
 
 const RUN_PREFIX = 'lambdalake.run.';

@@ -170,3 +170,13 @@ test('job names are read back to their owner only within their namespace', () =>
   expect(ownedJob('lambdalake', 'lambdalake-batch-dau-v1')).toBeNull();
   expect(ownedJob('lambdalake', 'lambdalake-speed-dau')).toBeNull();
 });
+
+test('serving showing something else than the served version’s publication is repaired by deploy', () => {
+  const observed: ObservedDeployment = {
+    ...deployed,
+    servingDiffers: new Map([['dau', 'serving shows version b1; the catalog serves b2']]),
+  };
+  expect(planDeployment(desired, observed).map(describeAction)).toEqual([
+    "repair the union view of dau: serving shows version b1; the catalog serves b2; registering version b2's publication",
+  ]);
+});

@@ -44,6 +44,8 @@ export interface ObservedDeployment {
   publishedVersions?: ReadonlySet<string>;
   /** Job id → root cause, of every alive job that is crash-looping (see health.ts). */
   crashLooping?: ReadonlyMap<string, string>;
+  /** Metric → how what serving shows differs from its served version's publication (reconcile.ts). */
+  servingDiffers?: ReadonlyMap<string, string>;
 }
 
 export type DeployAction =
@@ -55,7 +57,8 @@ export type DeployAction =
   | { kind: 'first-batch'; metric: string; version: string }
   | { kind: 'switch-version'; metric: string; from: string | null; to: string }
   | { kind: 'stop-job'; jobId: string; name: string; reason: string }
-  | { kind: 'unserve-metric'; metric: string; version: string };
+  | { kind: 'unserve-metric'; metric: string; version: string }
+  | { kind: 'repair-serving'; metric: string; version: string; reason: string };
 
 const ALIVE = new Set([
   'INITIALIZING',
@@ -103,6 +106,14 @@ export function planDeployment(
 
   for (const m of desired.metrics) {
     const served = observed.servedVersions[m.metric] ?? null;
+    const differs = observed.servingDiffers?.get(m.metric);
+    if (served === m.version && differs)
+      actions.push({
+        kind: 'repair-serving',
+        metric: m.metric,
+        version: m.version,
+        reason: differs,
+      });
     if (served === m.version) continue;
     // Blue/green (DESIGN §5): the new speed job is started above; its first batch publishes, then the
     // union view switches in one step, and only then the old version's speed job stops.
@@ -184,6 +195,8 @@ export function describeAction(action: DeployAction): string {
       return `switch the union view of ${action.metric} from ${action.from ?? '(none)'} to version ${action.to}`;
     case 'stop-job':
       return `stop job ${action.name} (${action.jobId}): ${action.reason}`;
+    case 'repair-serving':
+      return `repair the union view of ${action.metric}: ${action.reason}; registering version ${action.version}'s publication`;
     case 'unserve-metric':
       return `stop serving ${action.metric} (version ${action.version}): no longer defined; its tables and topic are kept`;
   }

@@ -1,4 +1,5 @@
 import type { Admin } from 'kafkajs';
+import { ControlPlaneError } from '../errors.ts';
 
 /** Offsets per partition of one topic, as exact decimal strings (Kafka offsets are int64). */
 export type PartitionOffsets = Record<number, string>;
@@ -44,45 +45,13 @@ export function parseOffsets(text: string): PartitionOffsets {
     text.split(',').map((pair) => {
       const [p, o] = pair.split(':');
       if (p === undefined || o === undefined || !/^\d+$/.test(p) || !/^-?\d+$/.test(o)) {
-        throw new Error(`bad offsets '${text}': expected partition:offset pairs joined by commas`);
+        throw new ControlPlaneError(
+          'bad-input',
+          `bad offsets '${text}': expected partition:offset pairs joined by commas`,
+          false,
+        );
       }
       return [Number(p), o];
     }),
   );
-}
-
-export class IngestionLagError extends Error {
-  readonly retriable = true;
-  constructor(
-    topic: string,
-    groupId: string,
-    committed: PartitionOffsets,
-    target: PartitionOffsets,
-    waitedMs: number,
-  ) {
-    super(
-      `ingestion of '${topic}' (consumer group '${groupId}') has not reached the offsets taken at T0 after ${waitedMs} ms: ` +
-        `committed ${formatOffsets(committed) || 'nothing'}, needed ${formatOffsets(target)}. Is the ingestion job running and checkpointing?`,
-    );
-    this.name = 'IngestionLagError';
-  }
-}
-
-/** Waits (bounded) until the ingestion job's committed offsets reach `target`. */
-export async function waitForIngestion(
-  admin: Admin,
-  groupId: string,
-  topic: string,
-  target: PartitionOffsets,
-  options: { timeoutMs: number; pollMs?: number; onPoll?: (committed: PartitionOffsets) => void },
-): Promise<void> {
-  const started = Date.now();
-  let committed: PartitionOffsets = {};
-  while (Date.now() - started < options.timeoutMs) {
-    committed = await committedOffsets(admin, groupId, topic);
-    options.onPoll?.(committed);
-    if (offsetsReached(committed, target)) return;
-    await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 500));
-  }
-  throw new IngestionLagError(topic, groupId, committed, target, Date.now() - started);
 }

@@ -5,6 +5,7 @@ import type { Grain } from '../definitions/grain.ts';
  * tests implement them in memory. Nothing here knows how a service is reached.
  */
 import type { CommitRequirement, CommitUpdate } from './publication.ts';
+import { ControlPlaneError } from '../errors.ts';
 
 export interface TableRef {
   namespace: string;
@@ -26,10 +27,14 @@ export interface TableView {
   snapshots: SnapshotView[];
 }
 
-export class CommitConflictError extends Error {
-  readonly retriable = false;
+/** A commit whose requirement no longer held: another writer changed the table first. */
+export class CommitConflictError extends ControlPlaneError {
   constructor(table: TableRef, serverMessage: string) {
-    super(`commit to ${table.namespace}.${table.name} lost a race: ${serverMessage}`);
+    super(
+      'commit-conflict',
+      `commit to ${table.namespace}.${table.name} lost a race: ${serverMessage}`,
+      false,
+    );
     this.name = 'CommitConflictError';
   }
 }
@@ -100,8 +105,15 @@ export interface UnionViewRegistration {
   };
 }
 
+/** What serving answered to a registration; `drift` as serving reports it (recorded by the caller). */
+export interface RegistrationResponse {
+  drift: unknown;
+}
+
 export interface ServingRegistry {
-  registerUnionView(view: UnionViewRegistration): Promise<void>;
+  registerUnionView(view: UnionViewRegistration): Promise<RegistrationResponse>;
+  /** The union view serving shows at `path` now; null when it has none. */
+  servedView(path: string[]): Promise<UnionViewRegistration['union'] | null>;
   /** Removes the dataset at `path`; nothing to remove is not an error. */
   removeView(path: string[]): Promise<void>;
 }
@@ -128,6 +140,8 @@ export interface MetricRuntime {
   masterTable: TableRef;
   batchTable: TableRef;
   speedTopic: string;
+  /** The Kafka consumer group the version's speed job commits its source offsets to. */
+  speedGroupId: string;
   /**
    * The batch script for a cutover: binds the source to master snapshot `masterSnapshotId` below the
    * cutover (so the result is exactly a recompute over that snapshot), then INSERT OVERWRITE.

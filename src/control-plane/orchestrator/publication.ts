@@ -1,3 +1,5 @@
+import { ControlPlaneError } from '../errors.ts';
+
 /**
  * What "published" means (DESIGN §5): a tag on the batch view table pointing at the published
  * snapshot S, plus table properties recording {cutover C, version, master snapshot M, time}. Both
@@ -33,7 +35,8 @@ export type CommitUpdate =
       type: 'tag' | 'branch';
       'snapshot-id': string;
     }
-  | { action: 'set-properties'; updates: Record<string, string> };
+  | { action: 'set-properties'; updates: Record<string, string> }
+  | { action: 'remove-properties'; removals: string[] };
 
 export interface PublishCommit {
   requirements: CommitRequirement[];
@@ -71,10 +74,12 @@ export function readPublication(
   };
 }
 
-export class StalePublicationError extends Error {
+export class StalePublicationError extends ControlPlaneError {
   constructor(previous: string, next: string) {
     super(
+      'stale-publication',
       `refusing to publish cutover ${next}: it is before the published cutover ${previous} (use a backfill to move it back on purpose)`,
+      false,
     );
     this.name = 'StalePublicationError';
   }

@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import type { Admin } from 'kafkajs';
 import { IcebergCatalogClient } from '../../iceberg/index.ts';
 import { flinkKafkaProperties, kafkaSecurityFromEnv } from '../../settings/kafkaSecurity.ts';
-import { resolvePorts } from '../../stack/ports.ts';
+import { resolvePorts } from '../../settings/ports.ts';
 import {
   compileProject,
   type CompiledMetric,
@@ -14,6 +14,9 @@ import { DEFAULT_NAMESPACE } from '../compiler/names.ts';
 import { loadProjectOrThrow, type Project } from '../definitions/loadProject.ts';
 import type { BatchCycleDeps } from '../orchestrator/batchCycle.ts';
 import type { MetricRuntime } from '../orchestrator/ports.ts';
+import { SPEED_READS_FROM_PROPERTY } from '../orchestrator/cutover.ts';
+import { SERVED_PREFIX } from '../orchestrator/reconcile.ts';
+import { ControlPlaneError } from '../errors.ts';
 import { FlinkEngine } from './flinkEngine.ts';
 import { IcebergTables } from './icebergTables.ts';
 import { connectKafkaAdmin, kafkaLog } from './kafkaLog.ts';
@@ -54,8 +57,10 @@ export function controlPlaneEndpoints(env: NodeJS.ProcessEnv = process.env): Con
  */
 export function assertNamespaceName(namespace: string): void {
   if (!/^[a-z][a-z0-9_]{0,62}$/.test(namespace))
-    throw new Error(
+    throw new ControlPlaneError(
+      'bad-input',
       `LAMBDALAKE_NAMESPACE '${namespace}' is not a valid deployment namespace: use a lowercase letter followed by up to 62 lowercase letters, digits or underscores (e.g. lambdalake, analytics_dev)`,
+      false,
     );
 }
 
@@ -105,8 +110,10 @@ export async function openControlPlane(
   const metric = (name: string): CompiledMetric => {
     const found = compiled.metrics.find((m) => m.name === name);
     if (!found)
-      throw new Error(
+      throw new ControlPlaneError(
+        'bad-input',
         `no metric '${name}': metrics are ${compiled.metrics.map((m) => m.name).join(', ')}`,
+        false,
       );
     return found;
   };
@@ -115,6 +122,20 @@ export async function openControlPlane(
   const runtimeOf = (m: CompiledMetric): MetricRuntime =>
     metricRuntime(m, sourceOf(m), project.sources.get(m.source)!.definition.event_time);
   const validator = new DuckDbSnapshotValidator(catalog, (name) => metric(name).quality);
+  // Where the running speed job of a version reads from: recorded at its stateless start; for a
+  // job started before that was recorded, its start time (it read from no later than that).
+  const speedReadsFrom = async (runtime: MetricRuntime): Promise<number | null> => {
+    const compiledMetric = metric(runtime.metric);
+    if (compiledMetric.version !== runtime.version) return null;
+    const job = (await engine.jobs()).find(
+      (j) => j.name === compiledMetric.speedJobName && j.state === 'RUNNING',
+    );
+    if (!job) return null;
+    const recorded = (await tables.loadTable(runtime.batchTable))?.properties[
+      SPEED_READS_FROM_PROPERTY
+    ];
+    return recorded ? Date.parse(recorded) : job.startTimeMs;
+  };
   return {
     endpoints,
     project,
@@ -132,6 +153,9 @@ export async function openControlPlane(
       log: kafkaLog(admin),
       serving,
       validator,
+      speedReadsFrom,
+      servedVersion: async (name) =>
+        (await catalog.loadNamespace([endpoints.namespace]))[`${SERVED_PREFIX}${name}`] ?? null,
       progress,
     }),
     close: async () => {

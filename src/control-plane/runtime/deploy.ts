@@ -1,3 +1,6 @@
+import { ControlPlaneError } from '../errors.ts';
+import { SERVED_PREFIX, servingDifference } from '../orchestrator/reconcile.ts';
+import { awaitSpeedCaughtUp } from '../orchestrator/speedCatchUp.ts';
 import { ensureTopics, type DesiredTopic } from '../orchestrator/topics.ts';
 import {
   describeAction,
@@ -7,8 +10,13 @@ import {
   type DesiredDeployment,
   type ObservedDeployment,
 } from '../orchestrator/deployPlan.ts';
-import { runBatchCycle, type BatchCycleOutcome } from '../orchestrator/batchCycle.ts';
-import { chooseCutover } from '../orchestrator/cutover.ts';
+import {
+  runBatchCycle,
+  unionViewOf,
+  type BatchCycleHooks,
+  type BatchCycleOutcome,
+} from '../orchestrator/batchCycle.ts';
+import { chooseCutover, SPEED_READS_FROM_PROPERTY } from '../orchestrator/cutover.ts';
 import { AlreadyExistsError } from '../../iceberg/index.ts';
 import { readPublication } from '../orchestrator/publication.ts';
 import type { TableSpec } from '../compiler/compile.ts';
@@ -17,8 +25,7 @@ import type { ControlPlane } from './controlPlane.ts';
 import { jobProblems } from '../orchestrator/health.ts';
 import type { JobView } from '../orchestrator/ports.ts';
 
-/** The deployment record lives in the namespace's properties: metric → version served. */
-export const SERVED_PREFIX = 'lambdalake.served.';
+export { SERVED_PREFIX } from '../orchestrator/reconcile.ts';
 
 export function desiredDeployment(cp: ControlPlane): DesiredDeployment {
   const topics: DesiredTopic[] = [
@@ -86,11 +93,18 @@ export async function observeDeployment(cp: ControlPlane): Promise<ObservedDeplo
   );
   const crashLooping = await crashLoopingJobs(cp, jobs);
   const publishedVersions = new Set<string>();
+  const servingDiffers = new Map<string, string>();
+  const serving = cp.batchDeps().serving;
   for (const metric of cp.compiled.metrics) {
     if (!tables.some((t) => t.name === metric.batchTable.name)) continue;
     const table = await cp.tables.loadTable(metric.batchTable);
-    if (table && readPublication(table.properties, table.refs))
-      publishedVersions.add(`${metric.name}@${metric.version}`);
+    const publication = table ? readPublication(table.properties, table.refs) : null;
+    if (publication) publishedVersions.add(`${metric.name}@${metric.version}`);
+    // Reconcile: serving must show the served version's publication (reconcile.ts).
+    if (servedVersions[metric.name] !== metric.version) continue;
+    const path = unionViewOf(cp.runtimeOf(metric), { cutover: '' }).path;
+    const differs = servingDifference(await serving.servedView(path), metric.version, publication);
+    if (differs) servingDiffers.set(metric.name, differs);
   }
   return {
     namespaceExists,
@@ -100,6 +114,7 @@ export async function observeDeployment(cp: ControlPlane): Promise<ObservedDeplo
     jobs,
     servedVersions,
     crashLooping,
+    servingDiffers,
   };
 }
 
@@ -141,8 +156,10 @@ export async function deploy(
     say?: (message: string) => void;
     dryRun?: boolean;
     now?: () => Date;
-    /** Test hook: exit the process (137) after this many actions, as a kill would. */
-    crashAfterAction?: number;
+    /** Called after each executed action with how many are done (crash-safety tests stop here). */
+    afterAction?: (done: number) => void | Promise<void>;
+    /** Hooks of the first batches' cycles (crash-safety tests stop inside a first batch). */
+    batchHooks?: BatchCycleHooks;
   } = {},
 ): Promise<DeployResult> {
   const started = Date.now();
@@ -155,9 +172,9 @@ export async function deploy(
   let done = 0;
   for (const action of actions) {
     say(describeAction(action));
-    const outcome = await execute(cp, action, say, now);
+    const outcome = await execute(cp, action, say, now, options.batchHooks);
     if (outcome) batches.push(outcome);
-    if (++done === options.crashAfterAction) process.exit(137);
+    await options.afterAction?.(++done);
   }
   return { actions, batches, wallMs: Date.now() - started };
 }
@@ -167,6 +184,7 @@ async function execute(
   action: DeployAction,
   say: (message: string) => void,
   now: () => Date,
+  batchHooks: BatchCycleHooks | undefined,
 ): Promise<{ metric: string; outcome: BatchCycleOutcome } | null> {
   switch (action.kind) {
     case 'create-namespace':
@@ -190,18 +208,24 @@ async function execute(
       return null;
     case 'first-batch': {
       const metric = cp.metric(action.metric);
+      // Its register step is the blue/green switch: the one registration of a not-yet-served version.
       const outcome = await runBatchCycle(
         cp.runtimeOf(metric),
-        cp.batchDeps((m) => say(`  ${m}`)),
+        { ...cp.batchDeps((m) => say(`  ${m}`)), hooks: batchHooks },
+        { switchingVersion: true },
       );
       if (outcome.state !== 'done')
-        throw new Error(
+        throw new ControlPlaneError(
+          'batch-failed',
           `the first batch of ${action.metric} v${action.version} ended in '${outcome.state}'; run deploy again`,
+          true,
         );
       return { metric: action.metric, outcome };
     }
     case 'switch-version':
-      // The first batch registered the new version's union view; this records it as served.
+      // The first batch registered the new version's union view, unless a deploy was killed between
+      // its publish and its register: serving then still shows the old version, so register first.
+      await registerPublished(cp, action.metric, say);
       await cp.catalog.updateNamespaceProperties([cp.endpoints.namespace], {
         [`${SERVED_PREFIX}${action.metric}`]: action.to,
       });
@@ -209,6 +233,9 @@ async function execute(
       return null;
     case 'stop-job':
       await cp.engine.cancel(action.jobId);
+      return null;
+    case 'repair-serving':
+      await registerPublished(cp, action.metric, say);
       return null;
     case 'unserve-metric':
       // The view goes first: a deploy killed in between finds the metric still recorded and retries.
@@ -220,6 +247,33 @@ async function execute(
       ]);
       return null;
   }
+}
+
+/** Makes serving show the current definitions' publication of `metric`, unless it already does. */
+async function registerPublished(
+  cp: ControlPlane,
+  metricName: string,
+  say: (message: string) => void,
+): Promise<void> {
+  const runtime = cp.runtimeOf(cp.metric(metricName));
+  const table = await cp.tables.loadTable(runtime.batchTable);
+  const publication = table ? readPublication(table.properties, table.refs) : null;
+  if (!publication)
+    throw new ControlPlaneError(
+      'not-deployed',
+      `${metricName} version ${runtime.version} has no publication to serve: run deploy again`,
+      true,
+    );
+  const serving = cp.batchDeps().serving;
+  const view = unionViewOf(runtime, publication);
+  const shown = await serving.servedView(view.path);
+  const differs = servingDifference(shown, runtime.version, publication);
+  if (!differs) return;
+  // Switching serving to another version: only once that version's speed job has caught up.
+  if (shown?.version !== runtime.version)
+    await awaitSpeedCaughtUp(runtime, cp.batchDeps().log, { say: (m) => say(`  ${m}`) });
+  say(`  serving: ${differs}; registering it`);
+  await serving.registerUnionView(view);
 }
 
 function tableSpecOf(cp: ControlPlane, key: string): TableSpec {
@@ -287,7 +341,7 @@ async function startJob(
     return;
   }
   const metric = cp.compiled.metrics.find((m) => m.speedJobName === name);
-  if (!metric) throw new Error(`no definition owns job ${name}`);
+  if (!metric) throw new ControlPlaneError('bad-input', `no definition owns job ${name}`, false);
   const table = await cp.tables.loadTable(metric.batchTable);
   const published = table ? readPublication(table.properties, table.refs) : null;
   const cutoverMs = published
@@ -300,6 +354,11 @@ async function startJob(
     config: { ...metric.streamingConfig, ...recovery },
     restoreFrom: restoreFrom ?? undefined,
   });
+  // A stateless start reads from startMs; backfills may not move the cutover below what it covers.
+  if (!restoreFrom && table)
+    await cp.tables.setProperties(metric.batchTable, {
+      [SPEED_READS_FROM_PROPERTY]: new Date(startMs).toISOString(),
+    });
   say(
     `  ${name} is job ${jobId}, reading ${metric.source} from ${new Date(startMs).toISOString()}`,
   );
@@ -309,8 +368,10 @@ async function startJob(
 export function versionsToKeep(env: NodeJS.ProcessEnv = process.env): number {
   const n = Number(env.LAMBDALAKE_KEEP_VERSIONS ?? 3);
   if (!Number.isInteger(n) || n < 1)
-    throw new Error(
+    throw new ControlPlaneError(
+      'bad-input',
       `LAMBDALAKE_KEEP_VERSIONS must be a whole number >= 1, got '${env.LAMBDALAKE_KEEP_VERSIONS}'`,
+      false,
     );
   return n;
 }

@@ -1,3 +1,4 @@
+import { ControlPlaneError } from '../errors.ts';
 import {
   JobManagerClient,
   resumeFromSavepointStatement,
@@ -47,7 +48,12 @@ export class FlinkEngine implements SqlEngine {
           });
           jobId = result.jobId ?? jobId;
         }
-        if (!jobId) throw new Error(`script for ${options.jobName} submitted no job`);
+        if (!jobId)
+          throw new ControlPlaneError(
+            'job-failed',
+            `script for ${options.jobName} submitted no job`,
+            false,
+          );
         return { jobId };
       },
       { name: options.jobName },

@@ -60,10 +60,16 @@ export class IcebergTables implements TableCatalog {
         ...r,
         'snapshot-id': r['snapshot-id'] === null ? null : idValue(r['snapshot-id']),
       }) as TableRequirement;
-    const toUpdate = (u: CommitUpdate): TableUpdate =>
-      u.action === 'set-snapshot-ref'
-        ? update.setSnapshotRef(u['ref-name'], u.type, u['snapshot-id'])
-        : update.setProperties(u.updates);
+    const toUpdate = (u: CommitUpdate): TableUpdate => {
+      switch (u.action) {
+        case 'set-snapshot-ref':
+          return update.setSnapshotRef(u['ref-name'], u.type, u['snapshot-id']);
+        case 'set-properties':
+          return update.setProperties(u.updates);
+        case 'remove-properties':
+          return update.removeProperties(u.removals);
+      }
+    };
     try {
       await this.client.commitTable(
         { namespace: [table.namespace], name: table.name },

@@ -1,5 +1,6 @@
 import type { CompiledMetric, CompiledSource } from '../compiler/compile.ts';
 import type { MetricRuntime } from '../orchestrator/ports.ts';
+import { names } from '../compiler/names.ts';
 
 /** The orchestrator's view of one compiled metric version. */
 export function metricRuntime(
@@ -25,6 +26,7 @@ export function metricRuntime(
     masterTable: { namespace: source.masterTable.namespace, name: source.masterTable.name },
     batchTable: { namespace: metric.batchTable.namespace, name: metric.batchTable.name },
     speedTopic: metric.speedTopic,
+    speedGroupId: names.speedGroup(metric.batchTable.namespace, metric.name, metric.version),
     batchScript: (cutover, masterSnapshotId) =>
       metric.batchScript(cutover.getTime(), masterSnapshotId),
     qualityChecks: metric.quality.map((q) => ({ name: q.check, description: JSON.stringify(q) })),

@@ -1,11 +1,13 @@
 import { parseDuration } from '../definitions/durations.ts';
 import { runBatchCycle, type BatchCycleOutcome } from '../orchestrator/batchCycle.ts';
 import type { ControlPlane } from './controlPlane.ts';
+import { StaleDefinitionsError } from '../orchestrator/reconcile.ts';
+import { expireSnapshots } from './maintenance.ts';
 
 export interface SchedulerEvent {
   metric: string;
   at: string;
-  outcome: BatchCycleOutcome['state'] | 'error';
+  outcome: BatchCycleOutcome['state'] | 'error' | 'reloaded' | 'maintenance';
   message: string;
 }
 
@@ -15,19 +17,35 @@ export interface SchedulerEvent {
  * after the cycle in flight, whose run record makes it resumable anyway.
  */
 export async function runScheduler(
-  cp: ControlPlane,
+  initial: ControlPlane,
   options: {
     signal: AbortSignal;
     log: (event: SchedulerEvent) => void;
     /** Ends after this many cycles (tests); unbounded otherwise. */
     maxCycles?: number;
     tickMs?: number;
+    /**
+     * Loads the definitions again (a new control plane) when a deploy changed a served version
+     * after this one loaded them; without it the scheduler stops with that error.
+     */
+    reload?: () => Promise<ControlPlane>;
+    /** Snapshot expiry of every master and batch table this often (default 1 hour; 0: never). */
+    maintenanceEveryMs?: number;
   },
 ): Promise<number> {
+  const original = initial;
+  let cp = initial;
   const next = new Map<string, number>();
   for (const metric of cp.compiled.metrics) next.set(metric.name, Date.now());
   let cycles = 0;
+  let reloadedFor: string | null = null;
+  const maintenanceEveryMs = options.maintenanceEveryMs ?? 3_600_000;
+  let maintenanceAt = Date.now() + maintenanceEveryMs;
   while (!options.signal.aborted && cycles < (options.maxCycles ?? Infinity)) {
+    if (maintenanceEveryMs > 0 && Date.now() >= maintenanceAt) {
+      maintenanceAt = Date.now() + maintenanceEveryMs;
+      await maintain(cp, options.log);
+    }
     const due = [...next.entries()]
       .filter(([, at]) => at <= Date.now())
       .sort((a, b) => a[1] - b[1])[0];
@@ -43,6 +61,7 @@ export async function runScheduler(
     const at = new Date().toISOString();
     try {
       const outcome = await runBatchCycle(cp.runtimeOf(cp.metric(name)), cp.batchDeps());
+      reloadedFor = null;
       options.log({
         metric: name,
         at,
@@ -53,6 +72,21 @@ export async function runScheduler(
             : `ended in ${outcome.state}`,
       });
     } catch (error) {
+      if (error instanceof StaleDefinitionsError) {
+        // Stale definitions must never register their version: reload them, or stop.
+        // Reloaded and still stale: the definitions on disk are not what was deployed.
+        if (!options.reload || reloadedFor === name) throw error;
+        const fresh = await options.reload();
+        if (cp !== original) await cp.close();
+        cp = fresh;
+        reloadedFor = name;
+        const defined = new Set(cp.compiled.metrics.map((m) => m.name));
+        for (const metric of next.keys()) if (!defined.has(metric)) next.delete(metric);
+        for (const metric of defined) if (!next.has(metric)) next.set(metric, Date.now());
+        if (defined.has(name)) next.set(name, Date.now());
+        options.log({ metric: name, at, outcome: 'reloaded', message: error.message });
+        continue;
+      }
       // Survives: the last publication keeps serving; the next tick tries again (or resumes the run).
       options.log({
         metric: name,
@@ -62,7 +96,30 @@ export async function runScheduler(
       });
     }
   }
+  if (cp !== original) await cp.close();
   return cycles;
+}
+
+/** Snapshot expiry between cycles; a failure is logged and tried again at the next interval. */
+async function maintain(cp: ControlPlane, log: (event: SchedulerEvent) => void): Promise<void> {
+  const at = new Date().toISOString();
+  try {
+    const results = await expireSnapshots(cp);
+    const expired = results.reduce((n, r) => n + r.expired, 0);
+    log({
+      metric: '*',
+      at,
+      outcome: 'maintenance',
+      message: `expired ${expired} snapshot(s) in ${results.length} table(s)`,
+    });
+  } catch (error) {
+    log({
+      metric: '*',
+      at,
+      outcome: 'error',
+      message: `maintenance: ${error instanceof Error ? error.message : String(error)}`,
+    });
+  }
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

@@ -1,5 +1,10 @@
 import axios, { AxiosError, type AxiosInstance } from 'axios';
-import type { ServingRegistry, UnionViewRegistration } from '../orchestrator/ports.ts';
+import type {
+  RegistrationResponse,
+  ServingRegistry,
+  UnionViewRegistration,
+} from '../orchestrator/ports.ts';
+import { ControlPlaneError } from '../errors.ts';
 
 const SWITCH_TIMEOUT_MS = 180_000;
 
@@ -21,7 +26,7 @@ export class HttpServingRegistry implements ServingRegistry {
     });
   }
 
-  async registerUnionView(view: UnionViewRegistration): Promise<void> {
+  async registerUnionView(view: UnionViewRegistration): Promise<RegistrationResponse> {
     const body = {
       entityType: 'dataset',
       type: 'VIRTUAL_DATASET',
@@ -36,15 +41,29 @@ export class HttpServingRegistry implements ServingRegistry {
       // A switch waits in serving until the speed side has caught up and the batch side is loaded
       // into PostgreSQL (COPY of the whole publication): minutes for large views, not seconds.
       const switching = { timeout: SWITCH_TIMEOUT_MS };
-      if (existing.status === 200)
-        await this.http.put(
-          `/api/v3/catalog/${existing.data.id}`,
-          { ...body, id: existing.data.id, tag: existing.data.tag },
-          switching,
-        );
-      else await this.http.post('/api/v3/catalog', body, switching);
+      const answer =
+        existing.status === 200
+          ? await this.http.put<{ drift?: unknown }>(
+              `/api/v3/catalog/${existing.data.id}`,
+              { ...body, id: existing.data.id, tag: existing.data.tag },
+              switching,
+            )
+          : await this.http.post<{ drift?: unknown }>('/api/v3/catalog', body, switching);
+      return { drift: answer.data.drift ?? null };
     } catch (error) {
       throw registryError(`registering union view ${view.path.join('.')}`, this.url, error);
+    }
+  }
+
+  async servedView(path: string[]): Promise<UnionViewRegistration['union'] | null> {
+    try {
+      const found = await this.http.get<{ union?: UnionViewRegistration['union'] }>(
+        `/api/v3/catalog/by-path/${path.map(encodeURIComponent).join('/')}`,
+        { validateStatus: (s) => s === 200 || s === 404 },
+      );
+      return found.status === 200 ? (found.data.union ?? null) : null;
+    } catch (error) {
+      throw registryError(`reading view ${path.join('.')}`, this.url, error);
     }
   }
 
@@ -64,7 +83,7 @@ export class HttpServingRegistry implements ServingRegistry {
   }
 }
 
-function registryError(what: string, url: string, error: unknown): Error {
+function registryError(what: string, url: string, error: unknown): ControlPlaneError {
   const detail =
     error instanceof AxiosError
       ? error.response
@@ -72,5 +91,7 @@ function registryError(what: string, url: string, error: unknown): Error {
         : (error.code ?? error.message)
       : String(error);
   // Retriable: what the catalog holds stands; running the command again resumes here.
-  return Object.assign(new Error(`${what} at ${url} failed: ${detail}`), { retriable: true });
+  return new ControlPlaneError('serving-unavailable', `${what} at ${url} failed: ${detail}`, true, {
+    cause: error,
+  });
 }

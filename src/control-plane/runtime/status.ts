@@ -1,3 +1,4 @@
+import { tableCounts } from '../orchestrator/maintenance.ts';
 import { readRunRecord } from '../orchestrator/batchCycleStates.ts';
 import { formatOffsets } from '../orchestrator/ingestionProgress.ts';
 import { readPublication, type Publication } from '../orchestrator/publication.ts';
@@ -33,6 +34,13 @@ export interface MetricStatus {
   health: Health;
   /** Source records the speed job has not yet committed (its offsets advance on checkpoints). */
   speedLag: number | null;
+  /** Snapshots in the batch view table's metadata and data files in its current snapshot. */
+  batchTable: { snapshots: number; dataFiles: number | null } | null;
+  /**
+   * A version switch waiting for its speed job (the definitions' version is not the served one):
+   * how many source records that job still has to consume; serving switches at 0.
+   */
+  switchPending: { from: string | null; to: string; speedRecordsBehind: number | null } | null;
 }
 
 export interface SourceStatus {
@@ -43,6 +51,8 @@ export interface SourceStatus {
   lag: number | null;
   logEnd: string;
   masterSnapshotId: string | null;
+  /** Snapshots in the master table's metadata and data files in its current snapshot. */
+  masterTable: { snapshots: number; dataFiles: number | null } | null;
   deadLetterTopic: string;
   deadLetters: DeadLetterSummary;
   health: Health;
@@ -104,6 +114,7 @@ export async function deploymentStatus(cp: ControlPlane): Promise<DeploymentStat
       lag,
       logEnd: formatOffsets(logEnd),
       masterSnapshotId: master?.currentSnapshotId ?? null,
+      masterTable: master ? tableCounts(master) : null,
       deadLetterTopic: source.deadLetterTopic,
       deadLetters: await deadLetterSummary(
         cp.admin,
@@ -121,6 +132,10 @@ export async function deploymentStatus(cp: ControlPlane): Promise<DeploymentStat
     const source = cp.sourceOf(metric);
     const speedJob = await observeJob(metric.speedJobName);
     const servedVersion = observed.servedVersions[metric.name] ?? null;
+    const speedLag = await lagOf(
+      source.topic,
+      names.speedGroup(cp.endpoints.namespace, metric.name, metric.version),
+    );
     metrics.push({
       metric: metric.name,
       version: metric.version,
@@ -143,10 +158,12 @@ export async function deploymentStatus(cp: ControlPlane): Promise<DeploymentStat
         { speedJob, lastRun: record, version: metric.version, servedVersion },
         nowMs,
       ),
-      speedLag: await lagOf(
-        source.topic,
-        names.speedGroup(cp.endpoints.namespace, metric.name, metric.version),
-      ),
+      speedLag,
+      batchTable: table ? tableCounts(table) : null,
+      switchPending:
+        servedVersion === metric.version
+          ? null
+          : { from: servedVersion, to: metric.version, speedRecordsBehind: speedLag },
     });
   }
   const healthy = [...sources, ...metrics].every((x) => x.health.verdict === 'healthy');
