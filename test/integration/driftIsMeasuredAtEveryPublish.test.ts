@@ -7,6 +7,7 @@ import {
   type ControlPlane,
 } from '../../src/control-plane/runtime/controlPlane.ts';
 import { deploy } from '../../src/control-plane/runtime/deploy.ts';
+import { deploymentStatus } from '../../src/control-plane/runtime/status.ts';
 import { generateEvents, type ProducedRecord } from '../../src/demo/events.ts';
 import { hourlyRevenue } from '../../src/demo/oracle.ts';
 import { produceRecords } from '../../src/demo/produce.ts';
@@ -90,7 +91,7 @@ describe('drift between the layers is measured at every publish and served as da
       const outcome = await runBatchCycle(
         control.runtimeOf(control.metric('hourly_revenue')),
         { ...control.batchDeps(), batchTimeoutMs: 240_000, ingestionTimeoutMs: 180_000 },
-        { cutover: new Date(cutover) },
+        { cutover: new Date(cutover), outsideBackfillRange: true },
       );
       expect(outcome.state).toBe('done');
 
@@ -108,6 +109,17 @@ describe('drift between the layers is measured at every publish and served as da
         expect(Number(r.windows_differing)).toBe(0);
       }
       expect(moved.length).toBeGreaterThan(3);
+      // The same report is kept with the run in the catalog, and status shows it.
+      const status = await deploymentStatus(control);
+      const revenue = status.metrics.find((m) => m.metric === 'hourly_revenue')!;
+      expect(revenue.lastRun?.drift).toMatchObject({
+        previousCutover: new Date(c0).toISOString(),
+        cutover: new Date(cutover).toISOString(),
+        windowsCompared: moved.length,
+        windowsOnlySpeed: 0,
+        windowsOnlyBatch: 0,
+      });
+      expect(revenue.lastRun?.drift?.measures.map((m) => m.windowsDiffering)).toEqual([0, 0]);
     } finally {
       await client.end();
     }

@@ -83,6 +83,46 @@ export interface BatchRunRecord {
   /** The publication this run started from: its tag's snapshot ('' = none or an empty side) and run. */
   basePublishedSnapshotId?: string;
   basePublishedRunId?: string;
+  /**
+   * Drift serving measured when this run's publication replaced speed rows (JSON of
+   * `DriftSummary`): kept with the run in the catalog, shown by `status`.
+   */
+  drift?: string;
+}
+
+/** The part of serving's drift report a run keeps (examples stay in serving's drift view). */
+export interface DriftSummary {
+  previousCutover: string;
+  cutover: string;
+  windowsCompared: number;
+  windowsOnlySpeed: number;
+  windowsOnlyBatch: number;
+  measures: {
+    measure: string;
+    windowsDiffering: number;
+    maxAbsDiff: string | null;
+    maxRelDiff: number | null;
+  }[];
+}
+
+/** The summary of a drift report serving answered, or undefined when it measured none. */
+export function driftSummary(report: unknown): DriftSummary | undefined {
+  if (typeof report !== 'object' || report === null) return undefined;
+  const r = report as DriftSummary;
+  if (!Array.isArray(r.measures)) return undefined;
+  return {
+    previousCutover: r.previousCutover,
+    cutover: r.cutover,
+    windowsCompared: r.windowsCompared,
+    windowsOnlySpeed: r.windowsOnlySpeed,
+    windowsOnlyBatch: r.windowsOnlyBatch,
+    measures: r.measures.map((m) => ({
+      measure: m.measure,
+      windowsDiffering: m.windowsDiffering,
+      maxAbsDiff: m.maxAbsDiff,
+      maxRelDiff: m.maxRelDiff,
+    })),
+  };
 }
 
 const RUN_PREFIX = 'lambdalake.run.';

@@ -21,7 +21,7 @@ import type {
 } from './ports.ts';
 import { CommitConflictError } from './ports.ts';
 import { buildPublishCommit, type Publication } from './publication.ts';
-import { runRecordProperties } from './batchCycleStates.ts';
+import { driftSummary, runRecordProperties } from './batchCycleStates.ts';
 import { publicationOf } from './runRecord.ts';
 import { assertServedVersion } from './reconcile.ts';
 import { awaitSpeedCaughtUp } from './speedCatchUp.ts';
@@ -244,9 +244,10 @@ const registerStep: Step = async ({ metric, deps, options, record, say }) => {
       say,
     });
   const registered = await deps.serving.registerUnionView(unionViewOf(metric, record));
-  // The response (serving's drift at this switch) is kept in the outcome: the place to record it
-  // into the run record is here, as a field of 'done'.
-  return { next: 'done', registered };
+  // Serving measured the drift of the windows this publication took over from the speed side:
+  // it stays with the run in the catalog (status shows it), the examples in serving's drift view.
+  const drift = driftSummary(registered.drift);
+  return { next: 'done', registered, fields: drift ? { drift: JSON.stringify(drift) } : {} };
 };
 
 /** The step for every non-terminal state: the cycle as a table. */

@@ -1,5 +1,5 @@
 import { tableCounts } from '../orchestrator/maintenance.ts';
-import { readRunRecord } from '../orchestrator/batchCycleStates.ts';
+import { readRunRecord, type DriftSummary } from '../orchestrator/batchCycleStates.ts';
 import { formatOffsets } from '../orchestrator/ingestionProgress.ts';
 import { readPublication, type Publication } from '../orchestrator/publication.ts';
 import type { JobView } from '../orchestrator/ports.ts';
@@ -29,6 +29,8 @@ export interface MetricStatus {
     error?: string;
     updatedAt: string;
     durationMs: number;
+    /** Drift serving measured when this run's publication replaced speed rows. */
+    drift?: DriftSummary;
   } | null;
   speedJob: { jobId: string; state: string } | null;
   health: Health;
@@ -151,6 +153,7 @@ export async function deploymentStatus(cp: ControlPlane): Promise<DeploymentStat
             error: record.error,
             updatedAt: record.updatedAt,
             durationMs: Date.parse(record.updatedAt) - Date.parse(record.startedAt),
+            ...(record.drift ? { drift: JSON.parse(record.drift) as DriftSummary } : {}),
           }
         : null,
       speedJob: newestRun(observed.jobs, metric.speedJobName),
