@@ -1,6 +1,6 @@
 import { DuckDBInstance } from '@duckdb/node-api';
 import { IcebergCatalogClient } from '../iceberg/index.ts';
-import { resolvePorts } from '../stack/ports.ts';
+import { resolvePorts } from '../settings/ports.ts';
 import { CatalogService } from './catalogService.ts';
 import { DatasetStore } from './datasetStore.ts';
 import { createHttpApi } from './httpApi.ts';
