@@ -16,6 +16,52 @@ const SECONDS_PER_LEVEL = Number(process.env.BENCH_SECONDS ?? 5);
 const SPEED_ROWS = Number(process.env.BENCH_SPEED_ROWS ?? 1_000_000);
 const BATCH_ROWS = Number(process.env.BENCH_BATCH_ROWS ?? 1_000_000);
 
+/** Resident memory of a process in MiB (Linux /proc), or null without a pid. */
+async function rssMiB(pid: number | null | undefined): Promise<number | null> {
+  if (!pid) return null;
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+}
+
+/** Samples a process's resident memory every 200 ms; `stop()` answers the peak seen. */
+function peakRss(pid: number | null | undefined, from: number | null): { stop(): number } {
+  let peak = from ?? 0;
+  const timer = setInterval(
+    () => void rssMiB(pid).then((r) => (peak = Math.max(peak, r ?? 0))),
+    200,
+  );
+  return {
+    stop: () => {
+      clearInterval(timer);
+      return peak;
+    },
+  };
+}
+
+/** A union view of (hour, key, value) rows: the shape both loading measurements register. */
+function keyValueView(
+  path: string[],
+  batch: { table: string; snapshotId: string | null; cutover: string },
+  speedTopic: string,
+) {
+  return {
+    path,
+    union: {
+      version: '1',
+      grainColumn: 'hour',
+      grainSize: '1 hour',
+      keyColumns: ['key'],
+      columns: [
+        { name: 'hour', type: 'TIMESTAMP(3)' },
+        { name: 'key', type: 'STRING' },
+        { name: 'value', type: 'BIGINT' },
+      ],
+      batch,
+      speed: { topic: speedTopic },
+    },
+  };
+}
+
 const ctx = await benchContext('serve');
 try {
   // 30 days x 100 countries, a few users each: daily_active_users has 100 keys per day.
@@ -193,47 +239,29 @@ try {
     await admin.createTopics({ topics: [{ topic: bigSpeedTopic }], waitForLeaders: true });
     await admin.disconnect();
   }
-  const servingPidForBatch = (await stackStatus()).find((s) => s.name === 'serving')?.pid;
-  const rssOf = async (pid: number | null | undefined) =>
-    pid
-      ? Number(/VmRSS:\s+(\d+)/.exec(await readFile(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) /
-        1024
-      : null;
+  const servingPid = (await stackStatus()).find((s) => s.name === 'serving')?.pid;
   const control = axios.create({
     baseURL: `http://127.0.0.1:${resolvePorts().servingHttp}`,
     headers: { authorization: `Bearer ${ctx.control.endpoints.servingToken}` },
     timeout: 900_000,
   });
-  const batchRssBefore = await rssOf(servingPidForBatch);
-  let batchRssPeak = batchRssBefore ?? 0;
-  const sampler = setInterval(
-    () =>
-      void rssOf(servingPidForBatch).then((r) => (batchRssPeak = Math.max(batchRssPeak, r ?? 0))),
-    200,
-  );
+  const batchRssBefore = await rssMiB(servingPid);
+  const batchSampler = peakRss(servingPid, batchRssBefore);
   const batchStarted = performance.now();
-  const bigView = await control.post<{ id: string }>('/api/v3/catalog', {
-    path: [ctx.namespace, 'big_batch_view'],
-    union: {
-      version: '1',
-      grainColumn: 'hour',
-      grainSize: '1 hour',
-      keyColumns: ['key'],
-      columns: [
-        { name: 'hour', type: 'TIMESTAMP(3)' },
-        { name: 'key', type: 'STRING' },
-        { name: 'value', type: 'BIGINT' },
-      ],
-      batch: {
+  const bigView = await control.post<{ id: string }>(
+    '/api/v3/catalog',
+    keyValueView(
+      [ctx.namespace, 'big_batch_view'],
+      {
         table: `${ctx.namespace}.${bigTable}`,
         snapshotId: bigSnapshot,
         cutover: new Date(today).toISOString(),
       },
-      speed: { topic: bigSpeedTopic },
-    },
-  });
+      bigSpeedTopic,
+    ),
+  );
   const batchLoadMs = performance.now() - batchStarted;
-  clearInterval(sampler);
+  const batchRssPeak = batchSampler.stop();
   const loadedRows = Number(
     (await owner.query(`SELECT count(*) AS n FROM ${ctx.namespace}.big_batch_view`)).rows[0]
       .n as string,
@@ -251,14 +279,7 @@ try {
   );
 
   // Resident memory with SPEED_ROWS rows in one speed view.
-  const servingPid = (await stackStatus()).find((s) => s.name === 'serving')?.pid;
-  const rss = async () =>
-    servingPid
-      ? Number(
-          /VmRSS:\s+(\d+)/.exec(await readFile(`/proc/${servingPid}/status`, 'utf8'))?.[1] ?? 0,
-        ) / 1024
-      : null;
-  const rssBefore = await rss();
+  const rssBefore = await rssMiB(servingPid);
   const topic = `${ctx.namespace}.speed.rss`;
   const kafka = new Kafka({
     clientId: 'bench-rss',
@@ -288,40 +309,16 @@ try {
     await ctx.producer.send({ topic, messages: batch });
   }
   const produceMs = performance.now() - produceStarted;
-  const http = axios.create({
-    baseURL: `http://127.0.0.1:${resolvePorts().servingHttp}`,
-    headers: { authorization: `Bearer ${ctx.control.endpoints.servingToken}` },
-    timeout: 600_000,
-  });
   const loadStarted = performance.now();
-  const created = await http.post<{ id: string }>('/api/v3/catalog', {
-    path: [ctx.namespace, 'speed_rss'],
-    union: {
-      version: '1',
-      grainColumn: 'hour',
-      grainSize: '1 hour',
-      keyColumns: ['key'],
-      columns: [
-        { name: 'hour', type: 'TIMESTAMP(3)' },
-        { name: 'key', type: 'STRING' },
-        { name: 'value', type: 'BIGINT' },
-      ],
-      batch: {
-        table: `${ctx.namespace}.none`,
-        snapshotId: null,
-        cutover: new Date(today).toISOString(),
-      },
-      speed: { topic },
-    },
-  });
-  const speedRssPeakSampler = { peak: rssBefore ?? 0 };
-  const speedSampler = setInterval(
-    () =>
-      void rss().then(
-        (r) => (speedRssPeakSampler.peak = Math.max(speedRssPeakSampler.peak, r ?? 0)),
-      ),
-    200,
+  const created = await control.post<{ id: string }>(
+    '/api/v3/catalog',
+    keyValueView(
+      [ctx.namespace, 'speed_rss'],
+      { table: `${ctx.namespace}.none`, snapshotId: null, cutover: new Date(today).toISOString() },
+      topic,
+    ),
   );
+  const speedSampler = peakRss(servingPid, rssBefore);
   const client = await pgClient(ctx.pgConfig);
   let count = 0;
   while (count < SPEED_ROWS && performance.now() - loadStarted < 900_000) {
@@ -331,9 +328,9 @@ try {
     if (count < SPEED_ROWS) await new Promise((r) => setTimeout(r, 1000));
   }
   const loadMs = performance.now() - loadStarted;
-  clearInterval(speedSampler);
+  const speedRssPeak = speedSampler.stop();
   await client.end();
-  const rssAfter = await rss();
+  const rssAfter = await rssMiB(servingPid);
   const speedSize = (
     await owner.query<{ size: string }>(
       `SELECT pg_size_pretty(pg_total_relation_size(format('__lambdalake.%I', speed_table)::regclass)) AS size FROM __lambdalake.datasets WHERE path = $1`,
@@ -341,7 +338,7 @@ try {
     )
   ).rows[0]?.size;
   // A million rows would otherwise stay in the development stack's store.
-  await http.delete(`/api/v3/catalog/${created.data.id}`);
+  await control.delete(`/api/v3/catalog/${created.data.id}`);
   await owner.end();
   const cleanup = kafka.admin();
   await cleanup.connect();
@@ -371,7 +368,7 @@ try {
           rows: count,
           produceS: Number((produceMs / 1000).toFixed(1)),
           consumeS: Number((loadMs / 1000).toFixed(1)),
-          servingRssMiB: { before: rssBefore, peak: speedRssPeakSampler.peak, after: rssAfter },
+          servingRssMiB: { before: rssBefore, peak: speedRssPeak, after: rssAfter },
           tableSize: speedSize,
         },
         budget: { clients32: { p50: 5, p99: 25 } },
