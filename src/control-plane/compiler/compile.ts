@@ -12,6 +12,7 @@ import { speedKeyExpression, speedSinkDdl } from './speedSink.ts';
 import { rawKafkaTableDdl, speedSourceView } from './sourceBinding.ts';
 import { checkedViewName, checkedViewSql, RAW } from './validity.ts';
 import { metricVersion } from './version.ts';
+import { LEDGER_COLUMNS, ledgerSelect } from './ledger.ts';
 
 /** Ingestion commits to Iceberg on checkpoints: this bounds how stale a batch cycle's master can be. */
 export const INGESTION_CHECKPOINT_INTERVAL = '1 s';
@@ -124,7 +125,7 @@ export function compileSource(source: SourceDefinition, b: RuntimeBindings): Com
     deadLetterTableDdl(deadLetters, names.deadLetterTopic(b.namespace, source.name), b),
     // One job, two sinks: valid records to the master table, the rest to the dead letters.
     `EXECUTE STATEMENT SET\nBEGIN\n${[
-      `INSERT INTO ${table(b, masterName)}\nSELECT ${source.columns.map((c) => ident(c.name)).join(', ')}\nFROM ${ident(checkedViewName(source))}\nWHERE ${ident(RAW.problem)} IS NULL;`,
+      `INSERT INTO ${table(b, masterName)}\nSELECT ${source.columns.map((c) => ident(c.name)).join(', ')}, ${ledgerSelect(source)}\nFROM ${ident(checkedViewName(source))}\nWHERE ${ident(RAW.problem)} IS NULL;`,
       deadLetterInsert(deadLetters, source),
     ].join('\n')}\nEND;`,
   ].join('\n\n');
@@ -135,7 +136,7 @@ export function compileSource(source: SourceDefinition, b: RuntimeBindings): Com
     masterTable: {
       namespace: b.namespace,
       name: masterName,
-      schema: icebergSchema(source.columns),
+      schema: icebergSchema([...source.columns, ...LEDGER_COLUMNS]),
       partitionSpec: masterPartitionSpec(source),
       properties: {
         'lambdalake.kind': 'master',
@@ -195,12 +196,15 @@ export function compileMetric(
       ? ` /*+ OPTIONS('snapshot-id' = ${lit(masterSnapshotId)}) */`
       : '';
     const below = `${ident(source.event_time)} < TIMESTAMP ${lit(flinkTimestamp(cutoverMs))}`;
-    const view = source.dedupe_key
-      ? `SELECT ${selectAll} FROM (\n  SELECT *, ROW_NUMBER() OVER (PARTITION BY ${ident(source.dedupe_key)} ORDER BY ${ident(source.event_time)}) AS lambdalake_occurrence\n  FROM ${table(b, names.masterTable(source.name))}${hint}\n  WHERE ${below}\n) WHERE lambdalake_occurrence = 1`
-      : `SELECT ${selectAll} FROM ${table(b, names.masterTable(source.name))}${hint}\nWHERE ${below}`;
+    // One row per dedupe key; without one, one row per Kafka record (partition and offset), so a
+    // record ingested twice (an ingestion restart without a checkpoint) counts once.
+    const once = source.dedupe_key
+      ? ident(source.dedupe_key)
+      : LEDGER_COLUMNS.map((c) => ident(c.name)).join(', ');
+    const view = `SELECT ${selectAll} FROM (\n  SELECT *, ROW_NUMBER() OVER (PARTITION BY ${once} ORDER BY ${ident(source.event_time)}) AS lambdalake_occurrence\n  FROM ${table(b, names.masterTable(source.name))}${hint}\n  WHERE ${below}\n) WHERE lambdalake_occurrence = 1`;
     return [
       catalogDdl(b),
-      `-- The source name is bound to the master snapshot below the cutover${source.dedupe_key ? `, one row per ${source.dedupe_key}` : ''}.`,
+      `-- The source name is bound to the master snapshot below the cutover, one row per ${source.dedupe_key ?? 'Kafka record'}.`,
       `CREATE TEMPORARY VIEW ${ident(source.name)} AS\n${view};`,
       `INSERT OVERWRITE ${table(b, batchName)}\nSELECT ${outputList} FROM (\n${sql}\n) AS lambdalake_metric;`,
     ].join('\n\n');

@@ -23,7 +23,7 @@ export const BATCH_CYCLE_TRANSITIONS: Readonly<
 > = {
   // T0 is taken and the log-end offsets at T0 recorded; C = floor_to_grain(T0 − lateness).
   'choose-cutover': ['wait-ingestion', 'failed'],
-  // Until the ingestion job's committed offsets reach the offsets taken at T0.
+  // Until a master snapshot provably holds every record below the offsets taken at T0.
   'wait-ingestion': ['run-batch', 'failed'],
   // The batch script runs in batch mode; the job id is recorded so a resumed run waits for it.
   'run-batch': ['validate', 'failed'],
@@ -74,6 +74,8 @@ export interface BatchRunRecord {
   offsetsAtT0?: string;
   jobId?: string;
   masterSnapshotId?: string;
+  /** How the pinned master snapshot was proven complete up to `offsetsAtT0` (completeness.ts). */
+  completeness?: string;
   snapshotId?: string;
   rowCount?: string;
   jobDurationMs?: string;

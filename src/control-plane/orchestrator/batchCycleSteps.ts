@@ -8,8 +8,10 @@ import { chooseCutover } from './cutover.ts';
 import { ControlPlaneError } from '../errors.ts';
 import { formatOffsets, offsetsReached, parseOffsets } from './ingestionProgress.ts';
 import { pollUntil } from './poll.ts';
+import { describeProof, proveCompleteness, type CompletenessProof } from './completeness.ts';
 import type {
   LogOffsets,
+  MasterLedger,
   MetricRuntime,
   RegistrationResponse,
   ServingRegistry,
@@ -37,6 +39,8 @@ export interface BatchCycleDeps {
   catalog: TableCatalog;
   engine: SqlEngine;
   log: LogOffsets;
+  /** The master's ledger columns, read for the completeness proof. */
+  ledger: MasterLedger;
   serving: ServingRegistry;
   validator: SnapshotValidator;
   /** The version of a metric recorded as served in the catalog; null when none is. */
@@ -112,26 +116,49 @@ const chooseCutoverStep: Step = async ({ metric, deps, options, say, clock }) =>
   };
 };
 
-/** Until the ingestion group's committed offsets reach the log end at T0; then pins master M. */
+/**
+ * Pins a master snapshot M that provably holds every record below the log end at T0
+ * (completeness.ts). The ingestion group's committed offsets say when to look; the proof, on the
+ * snapshot itself, says whether M may be pinned.
+ */
 const waitIngestionStep: Step = async ({ metric, deps, record, say }) => {
   const target = parseOffsets(record.offsetsAtT0 ?? '');
   let committed: Record<number, string> = {};
-  await pollUntil(
+  let lastProof: CompletenessProof | null = null;
+  const pinned = await pollUntil(
     async () => {
       committed = await deps.log.committed(metric.ingestionGroupId, metric.sourceTopic);
-      return offsetsReached(committed, target) ? true : undefined;
+      if (!offsetsReached(committed, target)) return undefined;
+      const master = await deps.catalog.loadTable(metric.masterTable);
+      const snapshotId = master?.currentSnapshotId ?? '';
+      const proof = await proveCompleteness(deps, {
+        master: metric.masterTable,
+        snapshotId,
+        sourceTopic: metric.sourceTopic,
+        deadLetterTopic: metric.deadLetterTopic,
+        target,
+      });
+      if (!proof.proven && describeProof(proof) !== describeProof(lastProof ?? proof))
+        say(`master snapshot ${snapshotId || '(none)'}: ${describeProof(proof)}`);
+      lastProof = proof;
+      return proof.proven ? { snapshotId, proof } : undefined;
     },
     {
       timeoutMs: deps.ingestionTimeoutMs ?? 120_000,
       pollMs: deps.pollMs,
       reason: () => {
+        if (lastProof)
+          return `the master table of '${metric.sourceTopic}' does not hold every record up to ${formatOffsets(target)} although ingestion job '${metric.ingestionJobName}' committed ${formatOffsets(committed)}: ${describeProof(lastProof)}`;
         say(`ingestion committed ${formatOffsets(committed)}; needed ${formatOffsets(target)}`);
         return `ingestion job '${metric.ingestionJobName}' did not commit offsets ${formatOffsets(target)} of '${metric.sourceTopic}' in time (committed ${formatOffsets(committed) || 'nothing'})`;
       },
     },
   );
-  const master = await deps.catalog.loadTable(metric.masterTable);
-  return { next: 'run-batch', fields: { masterSnapshotId: master?.currentSnapshotId ?? '' } };
+  say(`master snapshot ${pinned.snapshotId || '(none)'} pinned: ${describeProof(pinned.proof)}`);
+  return {
+    next: 'run-batch',
+    fields: { masterSnapshotId: pinned.snapshotId, completeness: describeProof(pinned.proof) },
+  };
 };
 
 /** Submits the batch script (or waits for the job a killed run submitted). */

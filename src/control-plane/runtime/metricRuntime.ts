@@ -19,6 +19,7 @@ export function metricRuntime(
     keyColumns: metric.keyColumns,
     columns: metric.columns,
     sourceTopic: source.topic,
+    deadLetterTopic: source.deadLetterTopic,
     sourceEventTime: eventTime,
     ingestionGroupId: source.ingestionGroupId,
     ingestionJobName: source.ingestionJobName,
