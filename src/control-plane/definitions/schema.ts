@@ -93,6 +93,15 @@ export const sourceSchema = z
       .describe(
         'column whose value identifies an event; duplicates count once in both layers, and a record without it is a dead letter',
       ),
+    ingestion_parallelism: z
+      .number()
+      .int()
+      .min(1)
+      .max(256)
+      .default(1)
+      .describe(
+        'parallel tasks of the ingestion job (Kafka to the master table); more than the partitions leaves tasks idle',
+      ),
   })
   .strict();
 
