@@ -124,7 +124,9 @@ export function compileSource(source: SourceDefinition, b: RuntimeBindings): Com
     deadLetterTableDdl(deadLetters, names.deadLetterTopic(b.namespace, source.name), b),
     // One job, two sinks: valid records to the master table, the rest to the dead letters.
     `EXECUTE STATEMENT SET\nBEGIN\n${[
-      `INSERT INTO ${table(b, masterName)}\nSELECT ${source.columns.map((c) => ident(c.name)).join(', ')}\nFROM ${ident(checkedViewName(source))}\nWHERE ${ident(RAW.problem)} IS NULL;`,
+      // Columns by name: a column added later sits last in the evolved master schema, wherever the
+      // definition lists it.
+      `INSERT INTO ${table(b, masterName)} (${source.columns.map((c) => ident(c.name)).join(', ')})\nSELECT ${source.columns.map((c) => ident(c.name)).join(', ')}\nFROM ${ident(checkedViewName(source))}\nWHERE ${ident(RAW.problem)} IS NULL;`,
       deadLetterInsert(deadLetters, source),
     ].join('\n')}\nEND;`,
   ].join('\n\n');

@@ -69,7 +69,7 @@ CREATE TEMPORARY TABLE `page_views__dead_letters` (
 
 EXECUTE STATEMENT SET
 BEGIN
-INSERT INTO `lake`.`lambdalake`.`page_views_master`
+INSERT INTO `lake`.`lambdalake`.`page_views_master` (`event_id`, `user_id`, `country`, `page`, `action`, `event_time`)
 SELECT `event_id`, `user_id`, `country`, `page`, `action`, `event_time`
 FROM `page_views__checked`
 WHERE `lambdalake_problem` IS NULL;
