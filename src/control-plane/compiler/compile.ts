@@ -12,7 +12,7 @@ import { speedKeyExpression, speedSinkDdl } from './speedSink.ts';
 import { rawKafkaTableDdl, speedSourceView } from './sourceBinding.ts';
 import { checkedViewName, checkedViewSql, RAW } from './validity.ts';
 import { metricVersion } from './version.ts';
-import { LEDGER_COLUMNS, ledgerSelect } from './ledger.ts';
+import { LEDGER, LEDGER_COLUMNS, ledgerSelect } from './ledger.ts';
 
 /** Ingestion commits to Iceberg on checkpoints: this bounds how stale a batch cycle's master can be. */
 export const INGESTION_CHECKPOINT_INTERVAL = '1 s';
@@ -125,7 +125,9 @@ export function compileSource(source: SourceDefinition, b: RuntimeBindings): Com
     deadLetterTableDdl(deadLetters, names.deadLetterTopic(b.namespace, source.name), b),
     // One job, two sinks: valid records to the master table, the rest to the dead letters.
     `EXECUTE STATEMENT SET\nBEGIN\n${[
-      `INSERT INTO ${table(b, masterName)}\nSELECT ${source.columns.map((c) => ident(c.name)).join(', ')}, ${ledgerSelect(source)}\nFROM ${ident(checkedViewName(source))}\nWHERE ${ident(RAW.problem)} IS NULL;`,
+      // Columns by name: a column added later sits last in the evolved master schema, wherever the
+      // definition lists it.
+      `INSERT INTO ${table(b, masterName)} (${[...source.columns, ...LEDGER_COLUMNS].map((c) => ident(c.name)).join(', ')})\nSELECT ${source.columns.map((c) => ident(c.name)).join(', ')}, ${ledgerSelect(source)}\nFROM ${ident(checkedViewName(source))}\nWHERE ${ident(RAW.problem)} IS NULL;`,
       deadLetterInsert(deadLetters, source),
     ].join('\n')}\nEND;`,
   ].join('\n\n');
@@ -204,7 +206,11 @@ export function compileMetric(
     const once = source.dedupe_key
       ? ident(source.dedupe_key)
       : LEDGER_COLUMNS.map((c) => ident(c.name)).join(', ');
-    const view = `SELECT ${selectAll} FROM (\n  SELECT *, ROW_NUMBER() OVER (PARTITION BY ${once} ORDER BY ${ident(source.event_time)}) AS lambdalake_occurrence\n  FROM ${table(b, names.masterTable(source.name))}${hint}\n  WHERE ${below}\n) WHERE lambdalake_occurrence = 1`;
+    // Rows written before the master had a ledger have none (NULL): each of those is kept.
+    const keep = source.dedupe_key
+      ? 'lambdalake_occurrence = 1'
+      : `lambdalake_occurrence = 1 OR ${ident(LEDGER.offset)} IS NULL`;
+    const view = `SELECT ${selectAll} FROM (\n  SELECT *, ROW_NUMBER() OVER (PARTITION BY ${once} ORDER BY ${ident(source.event_time)}) AS lambdalake_occurrence\n  FROM ${table(b, names.masterTable(source.name))}${hint}\n  WHERE ${below}\n) WHERE ${keep}`;
     return [
       catalogDdl(b),
       `-- The source name is bound to the master snapshot below the cutover, one row per ${source.dedupe_key ?? 'Kafka record'}.`,

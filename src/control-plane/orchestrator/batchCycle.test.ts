@@ -100,7 +100,9 @@ function harness() {
       recentDeadLetters: async () => new Set<string>(),
     },
     // The master holds the last record before T0 (offset 199): complete.
-    ledger: { highestOffsets: async () => ({ highest: { 0: '199' }, filesRead: 1 }) },
+    ledger: {
+      highestOffsets: async () => ({ highest: { 0: '199' }, filesRead: 1, unledgeredFiles: 0 }),
+    },
     engine: {
       async submitScript(script) {
         scripts.push(script);
@@ -382,7 +384,11 @@ describe('the batch pins only a master snapshot proven complete', () => {
       ledger: {
         highestOffsets: async (_t: TableRef, snapshotId: string) => {
           if (++probes === 2) master.currentSnapshotId = '901';
-          return { highest: { 0: snapshotId === '901' ? '199' : '150' }, filesRead: 1 };
+          return {
+            highest: { 0: snapshotId === '901' ? '199' : '150' },
+            filesRead: 1,
+            unledgeredFiles: 0,
+          };
         },
       },
       log: {
@@ -404,7 +410,9 @@ describe('the batch pins only a master snapshot proven complete', () => {
     const stuck = {
       ...deps,
       ingestionTimeoutMs: 30,
-      ledger: { highestOffsets: async () => ({ highest: { 0: '150' }, filesRead: 1 }) },
+      ledger: {
+        highestOffsets: async () => ({ highest: { 0: '150' }, filesRead: 1, unledgeredFiles: 0 }),
+      },
       log: { ...deps.log, recordOffsets: async () => ({ 0: ['151'] }) },
     };
     await expect(runBatchCycle(m, stuck)).rejects.toMatchObject({

@@ -8,12 +8,13 @@ function deps(
   held: Record<number, string | null>,
   records: Record<number, string[]> = {},
   deadLetters: string[] = [],
+  unledgeredFiles = 0,
 ) {
   const asked: { from?: Record<number, string>; tails?: unknown } = {};
   const ledger: MasterLedger = {
     highestOffsets: async (_t, _s, _topic, from) => {
       asked.from = from;
-      return { highest: held, filesRead: 2 };
+      return { highest: held, filesRead: 2, unledgeredFiles };
     },
   };
   const log: LogOffsets = {
@@ -73,6 +74,15 @@ describe('the completeness proof on a pinned master snapshot', () => {
     const proof = await proveCompleteness(d, input({ 0: '5000' }));
     expect(proof.proven).toBe(false);
     expect(d.asked.tails).toBeUndefined();
+  });
+
+  test('a partition with no ledger rows in a master upgraded from before the ledger is inferred, and says so', async () => {
+    const d = deps({ 0: '4999', 1: null }, {}, [], 3);
+    const proof = await proveCompleteness(d, input({ 0: '5000', 1: '5000' }));
+    expect(proof).toMatchObject({ proven: true, inferred: [1] });
+    expect(describeProof(proof)).toBe(
+      'proven on the master snapshot (2 data file(s) read, 0 dead letter(s) in the tail); partition(s) 1 inferred from committed offsets (master rows written before offsets were recorded)',
+    );
   });
 
   test('an empty master (no snapshot) is complete only if every record is a dead letter', async () => {

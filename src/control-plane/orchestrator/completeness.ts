@@ -24,6 +24,11 @@ export interface CompletenessProof {
   missing: Record<number, { highestHeld: string | null; needed: string; unaccounted: number }>;
   /** Records of the tails found among the dead letters. */
   deadLettersInTail: number;
+  /**
+   * Partitions with nothing in the ledger of a master whose older rows were written before it had
+   * one (an upgraded deployment): only the committed offsets vouch for them, as before the ledger.
+   */
+  inferred: number[];
   filesRead: number;
 }
 
@@ -48,14 +53,15 @@ export async function proveCompleteness(
     missing: {},
     deadLettersInTail: 0,
     filesRead: 0,
+    inferred: [],
   };
   if (needed.length === 0) return proof;
   const from = Object.fromEntries(
     needed.map((p) => [p.partition, String(max(0n, p.end - 1n - TAIL_WINDOW))]),
   );
-  const { highest, filesRead } = input.snapshotId
+  const { highest, filesRead, unledgeredFiles } = input.snapshotId
     ? await deps.ledger.highestOffsets(input.master, input.snapshotId, input.sourceTopic, from)
-    : { highest: {}, filesRead: 0 };
+    : { highest: {} as Record<number, string | null>, filesRead: 0, unledgeredFiles: 0 };
   proof.filesRead = filesRead;
 
   // The usual case: the last record before T0 is held, so every earlier one is.
@@ -64,6 +70,10 @@ export async function proveCompleteness(
     const held = highest[partition] ?? null;
     if (held !== null && BigInt(held) >= end - 1n) continue;
     const start = held !== null ? BigInt(held) + 1n : BigInt(from[partition]!);
+    if (held === null && start > 0n && unledgeredFiles > 0) {
+      proof.inferred.push(partition);
+      continue;
+    }
     if (held === null && start > 0n) {
       // Nothing held in the window: the master lags by more than it; the tail is not read.
       proof.proven = false;
@@ -100,7 +110,7 @@ export async function proveCompleteness(
 /** One line for the run record and progress output. */
 export function describeProof(proof: CompletenessProof): string {
   if (proof.proven)
-    return `proven on the master snapshot (${proof.filesRead} data file(s) read, ${proof.deadLettersInTail} dead letter(s) in the tail)`;
+    return `proven on the master snapshot (${proof.filesRead} data file(s) read, ${proof.deadLettersInTail} dead letter(s) in the tail)${proof.inferred.length > 0 ? `; partition(s) ${proof.inferred.join(', ')} inferred from committed offsets (master rows written before offsets were recorded)` : ''}`;
   return `not proven: ${Object.entries(proof.missing)
     .map(
       ([p, m]) =>

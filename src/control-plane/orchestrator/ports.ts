@@ -188,7 +188,12 @@ export interface MasterLedger {
     snapshotId: string,
     topic: string,
     from: Record<number, string>,
-  ): Promise<{ highest: Record<number, string | null>; filesRead: number }>;
+  ): Promise<{
+    highest: Record<number, string | null>;
+    filesRead: number;
+    /** Data files written before the master had ledger columns (no bounds for them). */
+    unledgeredFiles: number;
+  }>;
 }
 
 /** Checks a written snapshot before it may be published; returns the failures (empty = valid). */

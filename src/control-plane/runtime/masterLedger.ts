@@ -23,7 +23,11 @@ export class DuckDbMasterLedger implements MasterLedger {
     snapshotId: string,
     topic: string,
     from: Record<number, string>,
-  ): Promise<{ highest: Record<number, string | null>; filesRead: number }> {
+  ): Promise<{
+    highest: Record<number, string | null>;
+    filesRead: number;
+    unledgeredFiles: number;
+  }> {
     const meta = (
       await this.catalog.loadTable({ namespace: [master.namespace], name: master.name })
     ).metadata;
@@ -32,11 +36,16 @@ export class DuckDbMasterLedger implements MasterLedger {
       partition: Number(p),
       from: BigInt(o),
     }));
-    const files = dataFiles.filter((f) => wanted.some((w) => mayHold(f, topic, w)));
+    const unledgeredFiles = dataFiles.filter(
+      (f) => f.recordCount > 0 && f.upperBounds[LEDGER.offset] === undefined,
+    ).length;
+    const files = dataFiles.filter(
+      (f) => f.upperBounds[LEDGER.offset] !== undefined && wanted.some((w) => mayHold(f, topic, w)),
+    );
     const highest: Record<number, string | null> = Object.fromEntries(
       wanted.map((w) => [w.partition, null]),
     );
-    if (files.length === 0) return { highest, filesRead: 0 };
+    if (files.length === 0) return { highest, filesRead: 0, unledgeredFiles };
     const list = files.map((f) => quote(localPath(f.path))).join(', ');
     const where = wanted
       .map((w) => `(${LEDGER.partition} = ${w.partition} AND ${LEDGER.offset} >= ${w.from})`)
@@ -54,7 +63,7 @@ export class DuckDbMasterLedger implements MasterLedger {
       connection.closeSync();
       instance.closeSync();
     }
-    return { highest, filesRead: files.length };
+    return { highest, filesRead: files.length, unledgeredFiles };
   }
 }
 
