@@ -37,8 +37,8 @@ export async function connectKafkaAdmin(
 
 export function kafkaLog(admin: Admin, kafka: Kafka): LogOffsets {
   return {
-    logEnd: (topic) => logEndOffsets(admin, topic),
-    committed: (group, topic) => committedOffsets(admin, group, topic),
+    logEnd: (topic) => retryingKafka(() => logEndOffsets(admin, topic)),
+    committed: (group, topic) => retryingKafka(() => committedOffsets(admin, group, topic)),
     recordOffsets: async (topic, ranges) => {
       const found: Record<number, string[]> = {};
       await readRanges(kafka, topic, ranges, (partition, message) =>
@@ -63,6 +63,26 @@ export function kafkaLog(admin: Admin, kafka: Kafka): LogOffsets {
       return letters;
     },
   };
+}
+
+/**
+ * Retries what Kafka itself calls retriable (NOT_COORDINATOR while a group's coordinator moves,
+ * LEADER_NOT_AVAILABLE, ...): kafkajs's admin does not retry every one of them, and a deploy's
+ * first batch failed on "This is not the correct coordinator for this group".
+ */
+export async function retryingKafka<T>(
+  call: () => Promise<T>,
+  attempts = 5,
+  delayMs = 300,
+): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await call();
+    } catch (error) {
+      if (attempt >= attempts || (error as { retriable?: boolean }).retriable !== true) throw error;
+      await new Promise((resolve) => setTimeout(resolve, delayMs * attempt));
+    }
+  }
 }
 
 function maxOf(a: bigint, b: bigint): bigint {
