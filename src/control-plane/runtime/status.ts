@@ -1,6 +1,7 @@
 import { tableCounts } from '../orchestrator/maintenance.ts';
 import { readRunRecord, type DriftSummary } from '../orchestrator/batchCycleStates.ts';
 import { formatOffsets } from '../orchestrator/ingestionProgress.ts';
+import { driftBeyondTolerance, toleranceByMeasure } from '../orchestrator/driftTolerance.ts';
 import { readPublication, type Publication } from '../orchestrator/publication.ts';
 import type { JobView } from '../orchestrator/ports.ts';
 import type { ControlPlane } from './controlPlane.ts';
@@ -134,6 +135,8 @@ export async function deploymentStatus(cp: ControlPlane): Promise<DeploymentStat
     const source = cp.sourceOf(metric);
     const speedJob = await observeJob(metric.speedJobName);
     const servedVersion = observed.servedVersions[metric.name] ?? null;
+    const drift = record?.drift ? (JSON.parse(record.drift) as DriftSummary) : undefined;
+    const tolerances = toleranceByMeasure(cp.project.metrics.get(metric.name)!.definition.measures);
     const speedLag = await lagOf(
       source.topic,
       names.speedGroup(cp.endpoints.namespace, metric.name, metric.version),
@@ -153,12 +156,18 @@ export async function deploymentStatus(cp: ControlPlane): Promise<DeploymentStat
             error: record.error,
             updatedAt: record.updatedAt,
             durationMs: Date.parse(record.updatedAt) - Date.parse(record.startedAt),
-            ...(record.drift ? { drift: JSON.parse(record.drift) as DriftSummary } : {}),
+            ...(drift ? { drift } : {}),
           }
         : null,
       speedJob: newestRun(observed.jobs, metric.speedJobName),
       health: metricHealth(
-        { speedJob, lastRun: record, version: metric.version, servedVersion },
+        {
+          speedJob,
+          lastRun: record,
+          version: metric.version,
+          servedVersion,
+          driftProblems: driftBeyondTolerance(metric.name, drift, tolerances),
+        },
         nowMs,
       ),
       speedLag,
