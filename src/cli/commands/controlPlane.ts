@@ -17,7 +17,10 @@ import {
   runBatchCycle,
   type BatchCycleHooks,
 } from '../../control-plane/orchestrator/batchCycle.ts';
-import type { BatchCycleState } from '../../control-plane/orchestrator/batchCycleStates.ts';
+import type {
+  BatchCycleState,
+  DriftSummary,
+} from '../../control-plane/orchestrator/batchCycleStates.ts';
 import { describeAction } from '../../control-plane/orchestrator/deployPlan.ts';
 
 const say = (message: string) => process.stderr.write(`${message}\n`);
@@ -301,7 +304,15 @@ export function versionsCommand(): Command {
           process.stdout.write(JSON.stringify(versions, null, 2) + '\n');
           return;
         }
-        const t = table(['version', 'table', 'served', 'definitions', 'cutover', 'published at']);
+        const t = table([
+          'version',
+          'table',
+          'served',
+          'definitions',
+          'cutover',
+          'published at',
+          'drift at that publish',
+        ]);
         for (const v of versions)
           t.push([
             v.version,
@@ -310,10 +321,23 @@ export function versionsCommand(): Command {
             v.current ? 'current' : '',
             v.publication?.cutover ?? '-',
             v.publication?.publishedAt ?? '-',
+            v.drift ? driftText(v.drift) : '-',
           ]);
         process.stdout.write(t.toString() + '\n');
       }),
     );
+}
+
+/** A drift summary in a table cell: windows compared, one-sided, then per measure. */
+function driftText(drift: DriftSummary): string {
+  const oneSide = drift.windowsOnlySpeed + drift.windowsOnlyBatch;
+  const head = `${drift.windowsCompared} window(s) from ${drift.previousCutover}${oneSide > 0 ? `, ${drift.windowsOnlySpeed} speed-only, ${drift.windowsOnlyBatch} batch-only` : ''}`;
+  const measures = drift.measures.map((m) =>
+    m.windowsDiffering === 0
+      ? `${m.measure}: none differ`
+      : `${m.measure}: ${m.windowsDiffering} differ, max ${m.maxAbsDiff ?? '?'}${m.maxRelDiff === null ? '' : ` (${(m.maxRelDiff * 100).toPrecision(3)}%)`}`,
+  );
+  return [head, ...measures].join('\n');
 }
 
 /** `lambdalake run`: the scheduler, until SIGTERM or SIGINT. */

@@ -193,6 +193,8 @@ export async function metricVersions(
     publication: Publication | null;
     served: boolean;
     current: boolean;
+    /** Drift serving measured at this version's newest publish (kept with its newest run). */
+    drift: DriftSummary | null;
   }[]
 > {
   const compiled = cp.metric(metric);
@@ -204,12 +206,14 @@ export async function metricVersions(
     const name = key.slice(cp.endpoints.namespace.length + 1);
     const table = await cp.tables.loadTable({ namespace: cp.endpoints.namespace, name });
     const version = table?.properties['lambdalake.version'] ?? key.slice(prefix.length);
+    const record = table ? readRunRecord(table.properties) : null;
     out.push({
       version,
       table: key,
       publication: table ? readPublication(table.properties, table.refs) : null,
       served: observed.servedVersions[metric] === version,
       current: compiled.version === version,
+      drift: record?.drift ? (JSON.parse(record.drift) as DriftSummary) : null,
     });
   }
   return out.sort((a, b) =>
