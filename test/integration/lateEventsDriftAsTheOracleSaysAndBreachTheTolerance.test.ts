@@ -216,15 +216,26 @@ describe('late events drift as the oracle says and breach the tolerance', () => 
         expectRelative(m.maxRelDiff, oracle.measures[i]!.maxRelDiff),
       );
       expect(status.healthy).toBe(false);
+      // Example values travel as JSON numbers from serving, so 16.00 reads 16.
       expect(status.metrics[0]!.health.problems).toEqual([
         expect.stringMatching(
-          /^drift of minute_sales\.amount at the publish of cutover .* is beyond its tolerance: largest \|speed - batch\| 14\.75 > absolute 0\.5; largest relative difference 0\.92\d* > relative 0\.01; 1 of \d+ window\(s\) compared differ, e\.g\. \[at_minute=\S+ shop=north\] \(speed 1\.25, batch 16\.00\)$/,
+          /^drift of minute_sales\.amount at the publish of cutover .* is beyond its tolerance: largest \|speed - batch\| 14\.75 > absolute 0\.5; largest relative difference 0\.92\d* > relative 0\.01; 1 of \d+ window\(s\) compared differ, e\.g\. \[at_minute=\S+ shop=north\] \(speed 1\.25, batch 16\)$/,
         ),
       ]);
       const check = await cli(['status', '--check', '--dir', dir], env);
       expect(check.code).toBe(1);
       expect(check.stdout).toContain('UNHEALTHY: drift of minute_sales.amount');
       expect(check.stdout).toContain('shop=north');
+
+      // `versions` shows the same drift beside the version that published it.
+      const versions = await cli(['versions', 'minute_sales', '--json', '--dir', dir], env);
+      expect(versions.code).toBe(0);
+      expect(
+        (JSON.parse(versions.stdout) as { served: boolean; drift: unknown }[]).map((v) => [
+          v.served,
+          v.drift,
+        ]),
+      ).toEqual([[true, drift]]);
 
       // 3. The scheduler's /metrics, parsed as Prometheus would, shows what status shows.
       const families = parsePrometheusTextFormat(
