@@ -92,7 +92,10 @@ export interface BatchRunRecord {
   drift?: string;
 }
 
-/** The part of serving's drift report a run keeps (examples stay in serving's drift view). */
+/** How many example windows per measure a run keeps (serving's drift view keeps its five). */
+const KEPT_EXAMPLES = 3;
+
+/** The part of serving's drift report a run keeps (all examples stay in serving's drift view). */
 export interface DriftSummary {
   previousCutover: string;
   cutover: string;
@@ -104,6 +107,8 @@ export interface DriftSummary {
     windowsDiffering: number;
     maxAbsDiff: string | null;
     maxRelDiff: number | null;
+    /** A few windows that differ or are on one side only: grain and keys, `speed` and `batch`. */
+    examples: Record<string, unknown>[];
   }[];
 }
 
@@ -123,6 +128,7 @@ export function driftSummary(report: unknown): DriftSummary | undefined {
       windowsDiffering: m.windowsDiffering,
       maxAbsDiff: m.maxAbsDiff,
       maxRelDiff: m.maxRelDiff,
+      examples: Array.isArray(m.examples) ? m.examples.slice(0, KEPT_EXAMPLES) : [],
     })),
   };
 }
