@@ -79,9 +79,10 @@ export function planCommand(): Command {
       // The bindings deploy uses (ports, namespace and endpoints from the same environment).
       const compiled = compileProject(result.project, bindingsFor(controlPlaneEndpoints()));
       const metrics = compiled.metrics.filter((m) => !only || m.name === only);
-      if (only && metrics.length === 0)
+      const derived = compiled.derived.filter((d) => !only || d.name === only);
+      if (only && metrics.length === 0 && derived.length === 0)
         throw new Error(
-          `no metric '${only}': metrics are ${compiled.metrics.map((m) => m.name).join(', ')}`,
+          `no metric '${only}': metrics are ${[...compiled.metrics, ...compiled.derived].map((m) => m.name).join(', ')}`,
         );
       // Scripts are shown for the cutover a first deploy would pick now (DESIGN §5's rule).
       const plans = metrics.map((m) => {
@@ -98,8 +99,17 @@ export function planCommand(): Command {
           unionView: m.unionViewSql,
         };
       });
+      // Derived metrics: the view serving runs over the union views, with the versions it reads.
+      const derivedPlans = derived.map((d) => ({
+        metric: d.name,
+        version: d.version,
+        derived: true,
+        inputs: d.inputs,
+        view: d.path.join('.'),
+        viewSql: d.viewSql,
+      }));
       if (opts.json) {
-        process.stdout.write(JSON.stringify(plans, null, 2) + '\n');
+        process.stdout.write(JSON.stringify([...plans, ...derivedPlans], null, 2) + '\n');
         return;
       }
       for (const p of plans) {
@@ -111,5 +121,9 @@ export function planCommand(): Command {
             .join(', ')})\n${p.streamingScript}\n\n-- union view\n${p.unionView}\n\n`,
         );
       }
+      for (const d of derivedPlans)
+        process.stdout.write(
+          `== ${d.metric} (derived, version ${d.version}) → ${d.view}, over ${d.inputs.map((i) => `${i.metric} v${i.version}`).join(', ')}\n\n-- derived view (PostgreSQL, over the union views)\n${d.viewSql}\n\n`,
+        );
     });
 }

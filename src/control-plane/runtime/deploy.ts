@@ -24,6 +24,12 @@ import { names, servingSchema } from '../compiler/names.ts';
 import type { ControlPlane } from './controlPlane.ts';
 import { jobProblems } from '../orchestrator/health.ts';
 import type { JobView } from '../orchestrator/ports.ts';
+import {
+  DERIVED_PREFIX,
+  planDerived,
+  type DesiredDerived,
+  type ObservedDerived,
+} from '../orchestrator/derivedPlan.ts';
 
 export { SERVED_PREFIX } from '../orchestrator/reconcile.ts';
 
@@ -118,6 +124,33 @@ export async function observeDeployment(cp: ControlPlane): Promise<ObservedDeplo
   };
 }
 
+/** The derived views the definitions want served, with the exact SQL serving must hold. */
+export function desiredDerived(cp: ControlPlane): DesiredDerived[] {
+  return cp.compiled.derived.map((d) => ({
+    name: d.name,
+    version: d.version,
+    path: d.path,
+    sql: d.viewSql,
+  }));
+}
+
+/** What serving holds for each derived view, and which ones the namespace records as served. */
+export async function observeDerived(cp: ControlPlane): Promise<ObservedDerived> {
+  const ns = [cp.endpoints.namespace];
+  const properties = (await cp.catalog.namespaceExists(ns))
+    ? await cp.catalog.loadNamespace(ns)
+    : {};
+  const recorded = Object.fromEntries(
+    Object.entries(properties)
+      .filter(([k]) => k.startsWith(DERIVED_PREFIX))
+      .map(([k, v]) => [k.slice(DERIVED_PREFIX.length), v]),
+  );
+  const servedSql = new Map<string, string | null>();
+  for (const d of cp.compiled.derived)
+    servedSql.set(d.name, await cp.derivedViews.servedSql(d.path));
+  return { servedSql, recorded };
+}
+
 /** Alive jobs of this deployment that are restarting or failed recently, with the root cause. */
 async function crashLoopingJobs(
   cp: ControlPlane,
@@ -165,7 +198,11 @@ export async function deploy(
   const started = Date.now();
   const say = options.say ?? (() => undefined);
   const now = options.now ?? (() => new Date());
-  const actions = planDeployment(desiredDeployment(cp), await observeDeployment(cp));
+  const actions: DeployAction[] = [
+    ...planDeployment(desiredDeployment(cp), await observeDeployment(cp)),
+    // Last: a derived view reads the union views the actions above switch.
+    ...planDerived(desiredDerived(cp), await observeDerived(cp)),
+  ];
   if (actions.length === 0) say('nothing to do: everything is deployed and running');
   const batches: DeployResult['batches'] = [];
   if (options.dryRun) return { actions, batches, wallMs: Date.now() - started };
@@ -244,6 +281,20 @@ async function execute(
         .serving.removeView([servingSchema(cp.endpoints.namespace), action.metric]);
       await cp.catalog.updateNamespaceProperties([cp.endpoints.namespace], {}, [
         `${SERVED_PREFIX}${action.metric}`,
+      ]);
+      return null;
+    case 'register-derived': {
+      const derived = cp.compiled.derived.find((d) => d.name === action.name)!;
+      await cp.derivedViews.registerSqlView(derived.path, derived.viewSql);
+      await cp.catalog.updateNamespaceProperties([cp.endpoints.namespace], {
+        [`${DERIVED_PREFIX}${action.name}`]: action.version,
+      });
+      return null;
+    }
+    case 'unserve-derived':
+      await cp.derivedViews.removeView([servingSchema(cp.endpoints.namespace), action.name]);
+      await cp.catalog.updateNamespaceProperties([cp.endpoints.namespace], {}, [
+        `${DERIVED_PREFIX}${action.name}`,
       ]);
       return null;
   }
