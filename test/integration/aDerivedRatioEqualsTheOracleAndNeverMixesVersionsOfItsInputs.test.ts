@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { ControlPlaneError } from '../../src/control-plane/errors.ts';
 import { runBatchCycle } from '../../src/control-plane/orchestrator/batchCycle.ts';
 import {
   openControlPlane,
@@ -55,6 +56,21 @@ async function eventually<T>(read: () => Promise<T>, expected: T, timeoutMs = 12
   return last;
 }
 
+/**
+ * Runs a command again after a retriable error, as an operator would (bounded: 3 attempts): on
+ * this shared 2-core machine ingestion can miss the protocol's 120 s wait for its offsets.
+ */
+async function retryingRetriable<T>(run: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await run();
+    } catch (error) {
+      if (!(error instanceof ControlPlaneError && error.retriable) || attempt === 3) throw error;
+      process.stderr.write(`retrying after a retriable error: ${error.message}\n`);
+    }
+  }
+}
+
 describe('a derived ratio metric over two union views, on the real stack', () => {
   const namespace = `drv${Date.now().toString(36)}`;
   const opened: ControlPlane[] = [];
@@ -91,7 +107,7 @@ describe('a derived ratio metric over two union views, on the real stack', () =>
       seed: 44,
       startMs: now - 2 * DAY,
       endMs: now - 2000,
-      pageViews: 1500,
+      pageViews: 900,
       orders: 0,
       duplicateRate: 0.05,
       lateRate: 0,
@@ -114,7 +130,9 @@ describe('a derived ratio metric over two union views, on the real stack', () =>
     // The protocol chooses each cutover (floor_to_grain(T0 − lateness)): batch rows below it.
     const cutovers: number[] = [];
     for (const metric of control.compiled.metrics) {
-      const outcome = await runBatchCycle(control.runtimeOf(metric), control.batchDeps());
+      const outcome = await retryingRetriable(() =>
+        runBatchCycle(control.runtimeOf(metric), control.batchDeps()),
+      );
       expect(outcome.state, metric.name).toBe('done');
       cutovers.push(Date.parse(outcome.publication!.cutover));
     }

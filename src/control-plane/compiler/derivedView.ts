@@ -3,7 +3,6 @@ import type { LoadedDerived } from '../definitions/derivedChecks.ts';
 import { resolveMeasure, kindOfType, type InputMeasure } from '../definitions/derivedTyping.ts';
 import type { ExpressionNode } from '../definitions/derivedExpression.ts';
 import { servingSchema } from './names.ts';
-import { normalizeSql } from './version.ts';
 
 /**
  * A derived metric compiles to one PostgreSQL view over its inputs' union views, registered in
@@ -40,7 +39,15 @@ export function derivedVersion(
     inputs: derived.inputs.map((i) => [i.metric, inputVersions.get(i.metric)]),
     grain: [derived.grainColumn, derived.grainSize],
     keys: derived.keys.map((k) => [k.name, k.type]),
-    measures: derived.measures.map((m) => [m.name, m.type, normalizeSql(m.expr)]),
+    // The expression as it runs: reformatting it is not a new version, changing it is.
+    measures: derived.measures.map((m) => [
+      m.name,
+      m.type,
+      expressionSql(
+        m.tree,
+        derived.inputs.flatMap((i) => i.measures),
+      ),
+    ]),
   };
   return createHash('sha256').update(JSON.stringify(material)).digest('hex').slice(0, 8);
 }

@@ -12,6 +12,7 @@ import { dirname, join, resolve } from 'node:path';
 import { afterAll, expect, test } from 'vitest';
 import { formatProblem } from './errors.ts';
 import { loadProject } from './loadProject.ts';
+import { derivedJsonSchema } from './derivedSchema.ts';
 
 const repo = resolve(import.meta.dirname, '..', '..', '..');
 const here = import.meta.dirname;
@@ -118,4 +119,10 @@ test('an expression problem points inside the expression, also in a block scalar
   ]);
   const [block] = await problems({ [FILE]: REFUSED.block_expression! });
   expect(block).toMatch(new RegExp(`^${FILE}:13:11: measures\\[0\\]\\.expr: a division by this`));
+});
+
+test('schemas/derived.schema.json is the derived schema (npm run gen:schemas)', () => {
+  expect(JSON.parse(readFileSync(join(repo, 'schemas/derived.schema.json'), 'utf8'))).toEqual(
+    derivedJsonSchema(),
+  );
 });

@@ -56,3 +56,8 @@ export const derivedSchema = z
   .strict();
 
 export type DerivedDefinition = z.infer<typeof derivedSchema>;
+
+/** The JSON Schema of pipelines/derived/*.yaml for editors, from the same zod schema. */
+export function derivedJsonSchema(): unknown {
+  return z.toJSONSchema(derivedSchema, { io: 'input' });
+}

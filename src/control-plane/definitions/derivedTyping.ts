@@ -67,7 +67,7 @@ export function checkExpression(
   const problems: ExpressionProblem[] = [];
   const problem = (offset: number, message: string) => problems.push({ offset, message });
   const numeric = (node: ExpressionNode, kind: ValueKind, what: string) => {
-    if (!NUMERIC.has(kind)) problem(node.offset, `${what} needs a number, and this is ${kind}`);
+    if (!NUMERIC.has(kind)) problem(startOf(node), `${what} needs a number, and this is ${kind}`);
   };
 
   const kindOf = (node: ExpressionNode): ValueKind => {
@@ -190,11 +190,19 @@ function checkDivisor(
     Number(divisor.args[1].text) === 0
   )
     return;
+  const at = startOf(divisor);
   const shown = [...walk(divisor)].some((n) => n.kind === 'ref') ? 'a window where it is 0' : 'a 0';
   problem(
-    divisor.offset,
+    at,
     `a division by this fails every query of the view at ${shown} (PostgreSQL raises division_by_zero): divide by NULLIF(<divisor>, 0), which makes such windows NULL`,
   );
+}
+
+/** Where a node's text begins (a binary node's offset is its operator's). */
+function startOf(node: ExpressionNode): number {
+  if (node.kind === 'binary') return startOf(node.left);
+  if (node.kind === 'isNull') return startOf(node.operand);
+  return node.offset;
 }
 
 /** Whether a declared measure type can hold a value of `kind` without losing what it means. */
