@@ -71,6 +71,36 @@ async function retryingRetriable<T>(run: () => Promise<T>): Promise<T> {
   }
 }
 
+/** Reads the derived view every 100 ms while `work` runs: each distinct answer, and every error. */
+async function readThrough<T>(
+  namespace: string,
+  work: () => Promise<T>,
+): Promise<{ result: T; seen: Map<string, number>; failures: string[] }> {
+  const seen = new Map<string, number>();
+  const failures: string[] = [];
+  let reading = true;
+  const own = new pg.Client(servingPgConfig());
+  await own.connect();
+  const reader = (async () => {
+    while (reading) {
+      try {
+        const rows = JSON.stringify(await readConversion(own, namespace));
+        seen.set(rows, (seen.get(rows) ?? 0) + 1);
+      } catch (error) {
+        failures.push((error as Error).message);
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  })();
+  try {
+    return { result: await work(), seen, failures };
+  } finally {
+    reading = false;
+    await reader;
+    await own.end();
+  }
+}
+
 describe('a derived ratio metric over two union views, on the real stack', () => {
   const namespace = `drv${Date.now().toString(36)}`;
   const opened: ControlPlane[] = [];
@@ -163,37 +193,16 @@ describe('a derived ratio metric over two union views, on the real stack', () =>
     const v2 = conversionOracle(records, ['view', 'cart']);
     expect(v2).not.toEqual(v1);
 
-    const seen = new Map<string, number>();
-    const failures: string[] = [];
-    let reading = true;
-    const reader = (async () => {
-      const own = new pg.Client(servingPgConfig());
-      await own.connect();
-      try {
-        while (reading) {
-          try {
-            const rows = JSON.stringify(await readConversion(own, namespace));
-            seen.set(rows, (seen.get(rows) ?? 0) + 1);
-          } catch (error) {
-            failures.push((error as Error).message);
-          }
-          await new Promise((r) => setTimeout(r, 100));
-        }
-      } finally {
-        await own.end();
-      }
-    })();
-    const switched = await deploy(changed);
-    reading = false;
-    await reader;
+    const first = await readThrough(namespace, () => deploy(changed));
+    const switched = first.result;
     expect(switched.actions.map((a) => a.kind)).toEqual(
       expect.arrayContaining(['first-batch', 'switch-version', 'register-derived']),
     );
-    expect(failures).toEqual([]);
+    expect(first.failures).toEqual([]);
     const allowed = new Set([JSON.stringify(v1), JSON.stringify(v2)]);
-    const mixed = [...seen.keys()].filter((rows) => !allowed.has(rows));
+    const mixed = [...first.seen.keys()].filter((rows) => !allowed.has(rows));
     expect(mixed, 'answers that are neither all old nor all new rates').toEqual([]);
-    expect(seen.get(JSON.stringify(v1)) ?? 0).toBeGreaterThan(0);
+    expect(first.seen.get(JSON.stringify(v1)) ?? 0).toBeGreaterThan(0);
     expect(await readConversion(client, namespace)).toEqual(v2);
     // Serving holds the derived view made for the new input version, and the Iceberg view too.
     expect(await changed.derivedViews.servedSql(after.path)).toBe(after.viewSql);
@@ -202,5 +211,31 @@ describe('a derived ratio metric over two union views, on the real stack', () =>
       name: 'conversion_rate',
     });
     expect(JSON.stringify(view.metadata)).toContain(`v${after.version} over`);
+
+    // A version whose measure changes type (BIGINT → INT) cannot replace the PostgreSQL view in
+    // place: the derived view built on it must stay readable through that switch too.
+    const yamlPath = join(dir, 'pipelines/metrics/product_views_by_country.yaml');
+    await writeFile(
+      yamlPath,
+      (await readFile(yamlPath, 'utf8')).replace(
+        '{ name: product_views, type: BIGINT }',
+        '{ name: product_views, type: INT }',
+      ),
+    );
+    await writeFile(
+      sqlPath,
+      (await readFile(sqlPath, 'utf8')).replace(
+        'COUNT(*) AS product_views',
+        'CAST(COUNT(*) AS INT) AS product_views',
+      ),
+    );
+    const retyped = await openControlPlane(dir, endpointsFor(stackEndpoints(), namespace));
+    opened.push(retyped);
+    const second = await readThrough(namespace, () => deploy(retyped));
+    expect(second.failures).toEqual([]);
+    expect([...second.seen.keys()]).toEqual([JSON.stringify(v2)]);
+    expect(await retyped.derivedViews.servedSql(after.path)).toBe(
+      retyped.compiled.derived[0]!.viewSql,
+    );
   }, 900_000);
 });
