@@ -49,7 +49,7 @@ export function validateCommand(): Command {
       } else if (problems.length === 0) {
         const p = result.ok ? result.project : null;
         process.stdout.write(
-          `ok: ${p?.sources.size ?? 0} source(s), ${p?.metrics.size ?? 0} metric(s)${flinkChecked ? ', Flink plans every metric in batch and streaming mode' : ''}\n`,
+          `ok: ${p?.sources.size ?? 0} source(s), ${p?.metrics.size ?? 0} metric(s), ${p?.derived.size ?? 0} derived metric(s)${flinkChecked ? ', Flink plans every metric in batch and streaming mode' : ''}\n`,
         );
       } else {
         process.stdout.write(
