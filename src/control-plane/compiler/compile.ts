@@ -13,6 +13,7 @@ import { rawKafkaTableDdl, speedSourceView } from './sourceBinding.ts';
 import { checkedViewName, checkedViewSql, RAW } from './validity.ts';
 import { metricVersion } from './version.ts';
 import { LEDGER, LEDGER_COLUMNS, ledgerSelect } from './ledger.ts';
+import { compileDerived, type CompiledDerived } from './derivedView.ts';
 
 /** Ingestion commits to Iceberg on checkpoints: this bounds how stale a batch cycle's master can be. */
 export const INGESTION_CHECKPOINT_INTERVAL = '1 s';
@@ -76,6 +77,8 @@ export interface CompiledMetric {
 export interface CompiledProject {
   sources: CompiledSource[];
   metrics: CompiledMetric[];
+  /** Derived metrics: views over the metrics' union views (derivedView.ts). */
+  derived: CompiledDerived[];
 }
 
 /** The compiler: a pure function from validated definitions and runtime bindings to everything that runs. */
@@ -90,7 +93,11 @@ export function compileProject(project: Project, bindings: RuntimeBindings): Com
       m.shape,
     ),
   );
-  return { sources, metrics };
+  const versions = new Map(metrics.map((m) => [m.name, m.version]));
+  const derived = [...project.derived.values()].map((d) =>
+    compileDerived(d, versions, bindings.namespace),
+  );
+  return { sources, metrics, derived };
 }
 
 function catalogDdl(b: RuntimeBindings): string {
