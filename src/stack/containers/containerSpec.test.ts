@@ -54,7 +54,14 @@ test('PostgreSQL is configured through its image’s own variables, on the stack
     '/r/logs/postgres.out',
   );
   expect(spec.image).toBe('docker.io/library/postgres:15-bookworm');
-  expect(spec.entrypoint).toBeUndefined();
+  expect(spec.entrypoint).toEqual([
+    '/bin/sh',
+    '-c',
+    'log="$1"; shift; exec "$@" >>"$log" 2>&1',
+    'sh',
+    '/r/logs/postgres.out',
+    'docker-entrypoint.sh',
+  ]);
   expect(spec.env).toEqual({
     POSTGRES_USER: 'lambdalake_owner',
     POSTGRES_PASSWORD: 'lambdalake-owner',

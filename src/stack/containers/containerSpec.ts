@@ -9,7 +9,7 @@ export interface ContainerSpec {
   /** A stable name per run folder, so a second `up` finds the container the first one started. */
   name: string;
   image: string;
-  /** Replaces the image's entrypoint; undefined keeps it (PostgreSQL's and MinIO's own). */
+  /** Replaces the image's entrypoint; undefined keeps it. */
   entrypoint?: string[];
   command: string[];
   env: Record<string, string>;
@@ -62,6 +62,8 @@ export function containerSpec(
     return {
       ...common,
       image: STACK_IMAGES.postgres,
+      // The image's own entrypoint (it initialises PGDATA), its output appended to the log file.
+      entrypoint: logged(['docker-entrypoint.sh'], logFile),
       command: [
         'postgres',
         '-c',
