@@ -1,5 +1,6 @@
 import { expect, test } from 'vitest';
-import { missingTopics } from './topics.ts';
+import type { Admin } from 'kafkajs';
+import { ensureTopics, missingTopics } from './topics.ts';
 
 test('only missing topics are created, speed topics compacted', () => {
   const configs = missingTopics(
@@ -26,4 +27,47 @@ test('only missing topics are created, speed topics compacted', () => {
       new Set(['page_views']),
     ),
   ).toEqual([]);
+});
+
+test('created topics are waited for while a KRaft broker does not know them yet, then until every partition has a leader', async () => {
+  const calls: string[] = [];
+  let probes = 0;
+  const unknown = Object.assign(new Error('This server does not host this topic-partition'), {
+    type: 'UNKNOWN_TOPIC_OR_PARTITION',
+  });
+  const admin = {
+    listTopics: async () => ['page_views'],
+    createTopics: async (options: { waitForLeaders?: boolean }) => {
+      // kafkajs's own wait gives up on UNKNOWN_TOPIC_OR_PARTITION, as a fresh Kafka 4 broker answers.
+      if (options.waitForLeaders) throw unknown;
+      calls.push('create');
+      return true;
+    },
+    fetchTopicMetadata: async ({ topics }: { topics: string[] }) => {
+      probes += 1;
+      if (probes === 1) throw unknown;
+      const leader = probes === 2 ? -1 : 1;
+      return { topics: topics.map((name) => ({ name, partitions: [{ partitionId: 0, leader }] })) };
+    },
+  } as unknown as Admin;
+  const created = await ensureTopics(admin, [
+    { name: 'page_views', partitions: 3, compacted: false },
+    { name: 'orders', partitions: 1, compacted: false },
+  ]);
+  expect(created).toEqual(['orders']);
+  expect(calls).toEqual(['create']);
+  expect(probes).toBe(3);
+});
+
+test('another metadata error is not waited out', async () => {
+  const admin = {
+    listTopics: async () => [],
+    createTopics: async () => true,
+    fetchTopicMetadata: async () => {
+      throw Object.assign(new Error('Not authorized'), { type: 'TOPIC_AUTHORIZATION_FAILED' });
+    },
+  } as unknown as Admin;
+  await expect(
+    ensureTopics(admin, [{ name: 'orders', partitions: 1, compacted: false }]),
+  ).rejects.toThrow(/Not authorized/);
 });
