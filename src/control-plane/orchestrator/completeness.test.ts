@@ -77,11 +77,12 @@ describe('the completeness proof on a pinned master snapshot', () => {
   });
 
   test('a partition with no ledger rows in a master upgraded from before the ledger is inferred, and says so', async () => {
-    const d = deps({ 0: '4999', 1: null }, {}, [], 3);
-    const proof = await proveCompleteness(d, input({ 0: '5000', 1: '5000' }));
-    expect(proof).toMatchObject({ proven: true, inferred: [1] });
+    const d = deps({ 0: '4999', 1: null, 2: null }, {}, [], 3);
+    // Partition 2's whole history (420 records) was ingested before the ledger existed.
+    const proof = await proveCompleteness(d, input({ 0: '5000', 1: '5000', 2: '420' }));
+    expect(proof).toMatchObject({ proven: true, inferred: [1, 2] });
     expect(describeProof(proof)).toBe(
-      'proven on the master snapshot (2 data file(s) read, 0 dead letter(s) in the tail); partition(s) 1 inferred from committed offsets (master rows written before offsets were recorded)',
+      'proven on the master snapshot (2 data file(s) read, 0 dead letter(s) in the tail); partition(s) 1, 2 inferred from committed offsets (master rows written before offsets were recorded)',
     );
   });
 

@@ -70,7 +70,7 @@ export async function proveCompleteness(
     const held = highest[partition] ?? null;
     if (held !== null && BigInt(held) >= end - 1n) continue;
     const start = held !== null ? BigInt(held) + 1n : BigInt(from[partition]!);
-    if (held === null && start > 0n && unledgeredFiles > 0) {
+    if (held === null && unledgeredFiles > 0) {
       proof.inferred.push(partition);
       continue;
     }
