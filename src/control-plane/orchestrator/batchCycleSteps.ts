@@ -6,8 +6,15 @@
 import type { BatchCycleState, BatchRunRecord } from './batchCycleStates.ts';
 import { chooseCutover } from './cutover.ts';
 import { ControlPlaneError } from '../errors.ts';
-import { formatOffsets, offsetsReached, parseOffsets } from './ingestionProgress.ts';
+import { formatOffsets, parseOffsets } from './ingestionProgress.ts';
 import { pollUntil } from './poll.ts';
+import {
+  awaitDimensionsIngested,
+  awaitIngested,
+  dimensionLogEnds,
+  dimensionSnapshotsOf,
+  pinDimensions,
+} from './dimensionPins.ts';
 import type {
   LogOffsets,
   MetricRuntime,
@@ -97,6 +104,7 @@ type Step = (ctx: StepContext) => Promise<StepResult>;
 const chooseCutoverStep: Step = async ({ metric, deps, options, say, clock }) => {
   const t0 = clock();
   const offsets = await deps.log.logEnd(metric.sourceTopic);
+  const dimensionOffsetsAtT0 = await dimensionLogEnds(metric, deps.log);
   const cutover =
     options.cutover ?? chooseCutover(t0, metric.latenessMs, metric.grain ?? metric.grainMs);
   say(
@@ -108,30 +116,33 @@ const chooseCutoverStep: Step = async ({ metric, deps, options, say, clock }) =>
       t0: t0.toISOString(),
       cutover: cutover.toISOString(),
       offsetsAtT0: formatOffsets(offsets),
+      ...(dimensionOffsetsAtT0 ? { dimensionOffsetsAtT0 } : {}),
     },
   };
 };
 
-/** Until the ingestion group's committed offsets reach the log end at T0; then pins master M. */
+/**
+ * Until the ingestion groups' committed offsets (the fact's, then each joined dimension's) reach
+ * the log ends at T0; then pins master M and, right after it, each dimension's master.
+ */
 const waitIngestionStep: Step = async ({ metric, deps, record, say }) => {
-  const target = parseOffsets(record.offsetsAtT0 ?? '');
-  let committed: Record<number, string> = {};
-  await pollUntil(
-    async () => {
-      committed = await deps.log.committed(metric.ingestionGroupId, metric.sourceTopic);
-      return offsetsReached(committed, target) ? true : undefined;
-    },
-    {
-      timeoutMs: deps.ingestionTimeoutMs ?? 120_000,
-      pollMs: deps.pollMs,
-      reason: () => {
-        say(`ingestion committed ${formatOffsets(committed)}; needed ${formatOffsets(target)}`);
-        return `ingestion job '${metric.ingestionJobName}' did not commit offsets ${formatOffsets(target)} of '${metric.sourceTopic}' in time (committed ${formatOffsets(committed) || 'nothing'})`;
-      },
-    },
+  const wait = { timeoutMs: deps.ingestionTimeoutMs ?? 120_000, pollMs: deps.pollMs, say };
+  await awaitIngested(
+    deps.log,
+    { ...metric, topic: metric.sourceTopic },
+    parseOffsets(record.offsetsAtT0 ?? ''),
+    wait,
   );
+  await awaitDimensionsIngested(metric, record, deps.log, wait);
   const master = await deps.catalog.loadTable(metric.masterTable);
-  return { next: 'run-batch', fields: { masterSnapshotId: master?.currentSnapshotId ?? '' } };
+  const dimensionSnapshotIds = await pinDimensions(metric, deps.catalog);
+  return {
+    next: 'run-batch',
+    fields: {
+      masterSnapshotId: master?.currentSnapshotId ?? '',
+      ...(dimensionSnapshotIds ? { dimensionSnapshotIds } : {}),
+    },
+  };
 };
 
 /** Submits the batch script (or waits for the job a killed run submitted). */
@@ -139,7 +150,11 @@ const runBatchStep: Step = async ({ metric, deps, record, say, note, timings }) 
   let jobId = record.jobId;
   const existing = jobId ? await deps.engine.job(jobId) : null;
   if (!existing || ['FAILED', 'CANCELED'].includes(existing.state)) {
-    const script = metric.batchScript(new Date(record.cutover!), record.masterSnapshotId || null);
+    const script = metric.batchScript(
+      new Date(record.cutover!),
+      record.masterSnapshotId || null,
+      dimensionSnapshotsOf(record),
+    );
     const submitted = Date.now();
     jobId = (
       await deps.engine.submitScript(script, { mode: 'batch', jobName: metric.batchJobName })
@@ -206,6 +221,7 @@ const publishStep: Step = async ({ metric, deps, options, record, table, say, cl
     cutover: record.cutover!,
     version: metric.version,
     masterSnapshotId: record.masterSnapshotId || null,
+    ...(record.dimensionSnapshotIds ? { dimensionSnapshotIds: record.dimensionSnapshotIds } : {}),
     publishedAt: clock().toISOString(),
     runId: record.runId,
   };
