@@ -114,6 +114,35 @@ describe('the cloud stack from pipelines/', () => {
       'prometheus.io/scrape': 'true',
       'prometheus.io/path': '/metrics',
     });
+    // And the scheduler's /metrics on its own port, which the pod declares and binds.
+    const schedulerPods = ofType(resources, 'kubernetes:apps/v1:Deployment').find(
+      (r) => r.name === 'lambdalake-scheduler',
+    )!.inputs as {
+      spec: {
+        template: {
+          metadata: { annotations: Record<string, string> };
+          spec: {
+            containers: {
+              ports: { containerPort: number }[];
+              env: { name: string; value?: string }[];
+            }[];
+          };
+        };
+      };
+    };
+    expect(schedulerPods.spec.template.metadata.annotations).toEqual({
+      'prometheus.io/scrape': 'true',
+      'prometheus.io/port': '18091',
+      'prometheus.io/path': '/metrics',
+    });
+    const schedulerContainer = schedulerPods.spec.template.spec.containers[0]!;
+    expect(schedulerContainer.ports).toEqual([{ name: 'metrics', containerPort: 18091 }]);
+    expect(schedulerContainer.env).toEqual(
+      expect.arrayContaining([
+        { name: 'LAMBDALAKE_SCHEDULER_METRICS_PORT', value: '18091' },
+        { name: 'LAMBDALAKE_SCHEDULER_METRICS_BIND', value: '0.0.0.0' },
+      ]),
+    );
     const everythingButSecrets = JSON.stringify(
       resources.filter((r) => r.type !== 'kubernetes:core/v1:Secret'),
     );

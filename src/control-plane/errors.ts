@@ -16,6 +16,7 @@ export type ControlPlaneErrorCode =
   | 'not-deployed'
   | 'serving-unavailable'
   | 'stale-definitions'
+  | 'definition-refused'
   | 'bad-input';
 
 export class ControlPlaneError extends Error {

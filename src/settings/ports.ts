@@ -8,6 +8,8 @@ export interface StackPorts {
   icebergCatalog: number;
   servingPostgres: number;
   servingHttp: number;
+  /** The scheduler's (`lambdalake run`) Prometheus `/metrics`, beside serving's HTTP port. */
+  schedulerMetrics: number;
   /** The S3 server of the S3 warehouse mode (`stack up --s3`). */
   s3: number;
 }
@@ -21,6 +23,7 @@ export const DEFAULT_PORTS: StackPorts = {
   icebergCatalog: 18181,
   servingPostgres: 15432,
   servingHttp: 18090,
+  schedulerMetrics: 18091,
   s3: 19000,
 };
 
@@ -34,6 +37,7 @@ export const PORT_ENV_NAMES: Record<keyof StackPorts, string> = {
   icebergCatalog: 'LAMBDALAKE_ICEBERG_PORT',
   servingPostgres: 'LAMBDALAKE_PG_PORT',
   servingHttp: 'LAMBDALAKE_HTTP_PORT',
+  schedulerMetrics: 'LAMBDALAKE_SCHEDULER_METRICS_PORT',
   s3: 'LAMBDALAKE_S3_PORT',
 };
 

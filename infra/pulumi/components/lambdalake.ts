@@ -102,6 +102,9 @@ export const LAMBDALAKE_IMAGE_UID = 10001;
 /** Serving's HTTP API port (Dremio-style), inside the pod and on the internal load balancer. */
 export const SERVING_HTTP_PORT = 18090;
 
+/** The scheduler's Prometheus /metrics port (`lambdalake run`), inside its pod. */
+export const SCHEDULER_METRICS_PORT = 18091;
+
 /** lambdalake's own workloads: serving (Deployment, internal Service, autoscaling), scheduler, deploy Job. */
 export class LambdalakeServices extends pulumi.ComponentResource {
   /** Where SQL clients connect: serving's PostgreSQL (RDS), as the read-only role. */
@@ -142,6 +145,9 @@ export class LambdalakeServices extends pulumi.ComponentResource {
       // All interfaces in the cluster: the load balancer and the scheduler reach serving by the
       // pod IP; the local default (127.0.0.1) would refuse them.
       { name: 'LAMBDALAKE_SERVING_BIND', value: '0.0.0.0' },
+      // The scheduler's /metrics, likewise on all interfaces so Prometheus reaches the pod IP.
+      { name: 'LAMBDALAKE_SCHEDULER_METRICS_PORT', value: String(SCHEDULER_METRICS_PORT) },
+      { name: 'LAMBDALAKE_SCHEDULER_METRICS_BIND', value: '0.0.0.0' },
       // The root filesystem is read-only; tools that want a home (npm, DuckDB) get /tmp.
       { name: 'HOME', value: '/tmp' },
     ];
@@ -287,13 +293,24 @@ export class LambdalakeServices extends pulumi.ComponentResource {
           replicas: 1,
           strategy: { type: 'Recreate' },
           selector: { matchLabels: schedulerLabels },
-          template: pod(schedulerLabels, {
-            command: cli('run'),
-            resources: resources('250m', '512Mi', '1Gi'),
-            // The scheduler serves nothing; `status` proves it can reach the catalog, Kafka and
-            // Flink with its credentials, which is what it needs to work.
-            ...probes({ exec: { command: cli('status', '--json') } }, 60, 60),
-          }),
+          template: pod(
+            schedulerLabels,
+            {
+              command: cli('run'),
+              ports: [{ name: 'metrics', containerPort: SCHEDULER_METRICS_PORT }],
+              resources: resources('250m', '512Mi', '1Gi'),
+              // `status` proves it can reach the catalog, Kafka and Flink with its credentials,
+              // which is what it needs to work (its /metrics answers even when they are down).
+              ...probes({ exec: { command: cli('status', '--json') } }, 60, 60),
+            },
+            // Prometheus' kubernetes-pods scrape config reads these: batch-step durations, and
+            // status as gauges (publication age, ingestion and speed lag, dead letters, drift).
+            {
+              'prometheus.io/scrape': 'true',
+              'prometheus.io/port': String(SCHEDULER_METRICS_PORT),
+              'prometheus.io/path': '/metrics',
+            },
+          ),
         },
       },
       { ...k, dependsOn: [deployJob] },

@@ -6,13 +6,21 @@ import { isGrainAligned } from '../../control-plane/definitions/grain.ts';
 import { deploymentStatus, metricVersions } from '../../control-plane/runtime/status.ts';
 import type { Health } from '../../control-plane/orchestrator/health.ts';
 import { runScheduler } from '../../control-plane/runtime/scheduler.ts';
+import {
+  schedulerMetrics,
+  serveSchedulerMetrics,
+} from '../../control-plane/runtime/schedulerMetrics.ts';
+import { resolvePorts } from '../../settings/ports.ts';
 import { expireSnapshots } from '../../control-plane/runtime/maintenance.ts';
 import { parseDuration } from '../../control-plane/definitions/durations.ts';
 import {
   runBatchCycle,
   type BatchCycleHooks,
 } from '../../control-plane/orchestrator/batchCycle.ts';
-import type { BatchCycleState } from '../../control-plane/orchestrator/batchCycleStates.ts';
+import type {
+  BatchCycleState,
+  DriftSummary,
+} from '../../control-plane/orchestrator/batchCycleStates.ts';
 import { describeAction } from '../../control-plane/orchestrator/deployPlan.ts';
 
 const say = (message: string) => process.stderr.write(`${message}\n`);
@@ -296,7 +304,15 @@ export function versionsCommand(): Command {
           process.stdout.write(JSON.stringify(versions, null, 2) + '\n');
           return;
         }
-        const t = table(['version', 'table', 'served', 'definitions', 'cutover', 'published at']);
+        const t = table([
+          'version',
+          'table',
+          'served',
+          'definitions',
+          'cutover',
+          'published at',
+          'drift at that publish',
+        ]);
         for (const v of versions)
           t.push([
             v.version,
@@ -305,10 +321,23 @@ export function versionsCommand(): Command {
             v.current ? 'current' : '',
             v.publication?.cutover ?? '-',
             v.publication?.publishedAt ?? '-',
+            v.drift ? driftText(v.drift) : '-',
           ]);
         process.stdout.write(t.toString() + '\n');
       }),
     );
+}
+
+/** A drift summary in a table cell: windows compared, one-sided, then per measure. */
+function driftText(drift: DriftSummary): string {
+  const oneSide = drift.windowsOnlySpeed + drift.windowsOnlyBatch;
+  const head = `${drift.windowsCompared} window(s) from ${drift.previousCutover}${oneSide > 0 ? `, ${drift.windowsOnlySpeed} speed-only, ${drift.windowsOnlyBatch} batch-only` : ''}`;
+  const measures = drift.measures.map((m) =>
+    m.windowsDiffering === 0
+      ? `${m.measure}: none differ`
+      : `${m.measure}: ${m.windowsDiffering} differ, max ${m.maxAbsDiff ?? '?'}${m.maxRelDiff === null ? '' : ` (${(m.maxRelDiff * 100).toPrecision(3)}%)`}`,
+  );
+  return [head, ...measures].join('\n');
 }
 
 /** `lambdalake run`: the scheduler, until SIGTERM or SIGINT. */
@@ -317,8 +346,25 @@ export function runCommand(): Command {
     .description("run every metric's batch cycles on its schedule until SIGTERM")
     .option('--dir <folder>', 'project folder', '.')
     .option('--max-cycles <n>', 'stop after n cycles', (v) => Number(v))
-    .action(async (opts: { dir: string; maxCycles?: number }) =>
+    .option(
+      '--metrics-port <port>',
+      'Prometheus /metrics port (LAMBDALAKE_SCHEDULER_METRICS_PORT; default 18091 + LAMBDALAKE_PORT_OFFSET; 0: any free port)',
+      (v) => Number(v),
+    )
+    .action(async (opts: { dir: string; maxCycles?: number; metricsPort?: number }) =>
       withControlPlane(opts.dir, async (cp) => {
+        let current = cp;
+        const metrics = schedulerMetrics();
+        const endpoint = await serveSchedulerMetrics(metrics, () => deploymentStatus(current), {
+          port: opts.metricsPort ?? resolvePorts().schedulerMetrics,
+          // In a pod, 0.0.0.0 so Prometheus can scrape; locally loopback only.
+          bind: process.env.LAMBDALAKE_SCHEDULER_METRICS_BIND ?? '127.0.0.1',
+          onStatusError: (error) =>
+            say(
+              `/metrics: status failed: ${error instanceof Error ? error.message : String(error)}`,
+            ),
+        });
+        say(`scheduler: Prometheus metrics on http://127.0.0.1:${endpoint.port}/metrics`);
         const stop = new AbortController();
         const onSignal = (signal: string) => {
           say(`${signal}: stopping after the cycle in flight`);
@@ -333,9 +379,11 @@ export function runCommand(): Command {
           signal: stop.signal,
           maxCycles: opts.maxCycles,
           log: (e) => process.stdout.write(JSON.stringify(e) + '\n'),
+          onCycle: (metric, outcome) => metrics.observeCycle(metric, outcome),
           // A deploy while this runs changes served versions: compile the definitions again.
-          reload: () => openControlPlane(opts.dir),
+          reload: async () => (current = await openControlPlane(opts.dir)),
         });
+        await endpoint.close();
         say(`scheduler stopped after ${cycles} cycle(s)`);
       }),
     );

@@ -8,7 +8,13 @@ import {
 } from '../../control-plane/index.ts';
 import { explainMetrics, explainProblems } from '../../control-plane/compiler/explainCheck.ts';
 import { chooseCutover } from '../../control-plane/orchestrator/cutover.ts';
-import { bindingsFor, controlPlaneEndpoints } from '../../control-plane/runtime/controlPlane.ts';
+import {
+  bindingsFor,
+  controlPlaneEndpoints,
+  openControlPlane,
+} from '../../control-plane/runtime/controlPlane.ts';
+import { deploy } from '../../control-plane/runtime/deploy.ts';
+import { describeAction } from '../../control-plane/orchestrator/deployPlan.ts';
 
 /** `lambdalake validate [--dir] [--json] [--no-flink]`: every problem, located; exit 1 if any. */
 export function validateCommand(): Command {
@@ -69,47 +75,73 @@ export function planCommand(): Command {
     .argument('[metric]', 'one metric (default: all)')
     .option('--dir <folder>', 'project folder', '.')
     .option('--json', 'print JSON')
-    .action(async (only: string | undefined, opts: { dir: string; json?: boolean }) => {
-      const result = await loadProject(resolve(opts.dir));
-      if (!result.ok) {
-        process.stdout.write(result.problems.map(formatProblem).join('\n') + '\n');
-        process.exitCode = 1;
-        return;
-      }
-      // The bindings deploy uses (ports, namespace and endpoints from the same environment).
-      const compiled = compileProject(result.project, bindingsFor(controlPlaneEndpoints()));
-      const metrics = compiled.metrics.filter((m) => !only || m.name === only);
-      if (only && metrics.length === 0)
-        throw new Error(
-          `no metric '${only}': metrics are ${compiled.metrics.map((m) => m.name).join(', ')}`,
-        );
-      // Scripts are shown for the cutover a first deploy would pick now (DESIGN §5's rule).
-      const plans = metrics.map((m) => {
-        const cutover = chooseCutover(new Date(), m.latenessMs, m.grain).getTime();
-        return {
-          metric: m.name,
-          version: m.version,
-          batchTable: `${m.batchTable.namespace}.${m.batchTable.name}`,
-          speedTopic: m.speedTopic,
-          cutover: new Date(cutover).toISOString(),
-          batchScript: m.batchScript(cutover, null),
-          streamingScript: m.streamingScript(cutover - m.latenessMs),
-          streamingConfig: m.streamingConfig,
-          unionView: m.unionViewSql,
-        };
-      });
-      if (opts.json) {
-        process.stdout.write(JSON.stringify(plans, null, 2) + '\n');
-        return;
-      }
-      for (const p of plans) {
-        process.stdout.write(
-          `== ${p.metric} (version ${p.version}) → ${p.batchTable}, ${p.speedTopic}, cutover ${p.cutover}\n\n-- batch script\n${p.batchScript}\n\n-- streaming script (${Object.entries(
-            p.streamingConfig,
-          )
-            .map(([k, v]) => `${k}=${v}`)
-            .join(', ')})\n${p.streamingScript}\n\n-- union view\n${p.unionView}\n\n`,
-        );
-      }
-    });
+    .option(
+      '--changes',
+      'also show what deploy would change in the running deployment (as deploy --dry-run; needs the services)',
+    )
+    .action(
+      async (
+        only: string | undefined,
+        opts: { dir: string; json?: boolean; changes?: boolean },
+      ) => {
+        const result = await loadProject(resolve(opts.dir));
+        if (!result.ok) {
+          process.stdout.write(result.problems.map(formatProblem).join('\n') + '\n');
+          process.exitCode = 1;
+          return;
+        }
+        // The bindings deploy uses (ports, namespace and endpoints from the same environment).
+        const compiled = compileProject(result.project, bindingsFor(controlPlaneEndpoints()));
+        const metrics = compiled.metrics.filter((m) => !only || m.name === only);
+        if (only && metrics.length === 0)
+          throw new Error(
+            `no metric '${only}': metrics are ${compiled.metrics.map((m) => m.name).join(', ')}`,
+          );
+        // Scripts are shown for the cutover a first deploy would pick now (DESIGN §5's rule).
+        const plans = metrics.map((m) => {
+          const cutover = chooseCutover(new Date(), m.latenessMs, m.grain).getTime();
+          return {
+            metric: m.name,
+            version: m.version,
+            batchTable: `${m.batchTable.namespace}.${m.batchTable.name}`,
+            speedTopic: m.speedTopic,
+            cutover: new Date(cutover).toISOString(),
+            batchScript: m.batchScript(cutover, null),
+            streamingScript: m.streamingScript(cutover - m.latenessMs),
+            streamingConfig: m.streamingConfig,
+            unionView: m.unionViewSql,
+          };
+        });
+        const changes = opts.changes ? await deployChanges(opts.dir) : null;
+        if (opts.json) {
+          process.stdout.write(
+            JSON.stringify(changes ? { metrics: plans, changes } : plans, null, 2) + '\n',
+          );
+          return;
+        }
+        for (const p of plans) {
+          process.stdout.write(
+            `== ${p.metric} (version ${p.version}) → ${p.batchTable}, ${p.speedTopic}, cutover ${p.cutover}\n\n-- batch script\n${p.batchScript}\n\n-- streaming script (${Object.entries(
+              p.streamingConfig,
+            )
+              .map(([k, v]) => `${k}=${v}`)
+              .join(', ')})\n${p.streamingScript}\n\n-- union view\n${p.unionView}\n\n`,
+          );
+        }
+        if (changes)
+          process.stdout.write(
+            `== deploy would\n${changes.length > 0 ? changes.map((c) => `- ${c}`).join('\n') : '(nothing to do)'}\n`,
+          );
+      },
+    );
+}
+
+/** What `deploy` would do now against the running deployment, one line per action. */
+async function deployChanges(dir: string): Promise<string[]> {
+  const cp = await openControlPlane(dir);
+  try {
+    return (await deploy(cp, { dryRun: true })).actions.map(describeAction);
+  } finally {
+    await cp.close();
+  }
 }

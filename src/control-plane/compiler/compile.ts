@@ -13,6 +13,7 @@ import { rawKafkaTableDdl, speedSourceView } from './sourceBinding.ts';
 import { checkedViewName, checkedViewSql, RAW } from './validity.ts';
 import { metricVersion } from './version.ts';
 import { batchDimensionView, streamingDimensionBinding } from './dimensionBinding.ts';
+import { LEDGER, LEDGER_COLUMNS, ledgerSelect } from './ledger.ts';
 
 /** Ingestion commits to Iceberg on checkpoints: this bounds how stale a batch cycle's master can be. */
 export const INGESTION_CHECKPOINT_INTERVAL = '1 s';
@@ -137,7 +138,9 @@ export function compileSource(source: SourceDefinition, b: RuntimeBindings): Com
     deadLetterTableDdl(deadLetters, names.deadLetterTopic(b.namespace, source.name), b),
     // One job, two sinks: valid records to the master table, the rest to the dead letters.
     `EXECUTE STATEMENT SET\nBEGIN\n${[
-      `INSERT INTO ${table(b, masterName)}\nSELECT ${source.columns.map((c) => ident(c.name)).join(', ')}\nFROM ${ident(checkedViewName(source))}\nWHERE ${ident(RAW.problem)} IS NULL;`,
+      // Columns by name: a column added later sits last in the evolved master schema, wherever the
+      // definition lists it.
+      `INSERT INTO ${table(b, masterName)} (${[...source.columns, ...LEDGER_COLUMNS].map((c) => ident(c.name)).join(', ')})\nSELECT ${source.columns.map((c) => ident(c.name)).join(', ')}, ${ledgerSelect(source)}\nFROM ${ident(checkedViewName(source))}\nWHERE ${ident(RAW.problem)} IS NULL;`,
       deadLetterInsert(deadLetters, source),
     ].join('\n')}\nEND;`,
   ].join('\n\n');
@@ -149,7 +152,7 @@ export function compileSource(source: SourceDefinition, b: RuntimeBindings): Com
     masterTable: {
       namespace: b.namespace,
       name: masterName,
-      schema: icebergSchema(source.columns),
+      schema: icebergSchema([...source.columns, ...LEDGER_COLUMNS]),
       partitionSpec: masterPartitionSpec(source),
       properties: {
         'lambdalake.kind': 'master',
@@ -163,6 +166,9 @@ export function compileSource(source: SourceDefinition, b: RuntimeBindings): Com
     ingestionScript,
     ingestionConfig: {
       'execution.checkpointing.interval': INGESTION_CHECKPOINT_INTERVAL,
+      // Completeness is proven on the master snapshot (orchestrator/completeness.ts), so any
+      // parallelism is safe: committed offsets are no longer what the batch trusts.
+      'parallelism.default': String(source.ingestion_parallelism),
       // Without it each INSERT of the statement set plans the checked view on its own, trimmed to
       // what it needs, and every record was parsed once per sink (Flink 2.1, EXPLAIN): with it the
       // view is one shared block and each sink only filters its rows.
@@ -217,12 +223,19 @@ export function compileMetric(
       ? ` /*+ OPTIONS('snapshot-id' = ${lit(masterSnapshotId)}) */`
       : '';
     const below = `${ident(source.event_time)} < TIMESTAMP ${lit(flinkTimestamp(cutoverMs))}`;
-    const view = source.dedupe_key
-      ? `SELECT ${selectAll} FROM (\n  SELECT *, ROW_NUMBER() OVER (PARTITION BY ${ident(source.dedupe_key)} ORDER BY ${ident(source.event_time)}) AS lambdalake_occurrence\n  FROM ${table(b, names.masterTable(source.name))}${hint}\n  WHERE ${below}\n) WHERE lambdalake_occurrence = 1`
-      : `SELECT ${selectAll} FROM ${table(b, names.masterTable(source.name))}${hint}\nWHERE ${below}`;
+    // One row per dedupe key; without one, one row per Kafka record (partition and offset), so a
+    // record ingested twice (an ingestion restart without a checkpoint) counts once.
+    const once = source.dedupe_key
+      ? ident(source.dedupe_key)
+      : LEDGER_COLUMNS.map((c) => ident(c.name)).join(', ');
+    // Rows written before the master had a ledger have none (NULL): each of those is kept.
+    const keep = source.dedupe_key
+      ? 'lambdalake_occurrence = 1'
+      : `lambdalake_occurrence = 1 OR ${ident(LEDGER.offset)} IS NULL`;
+    const view = `SELECT ${selectAll} FROM (\n  SELECT *, ROW_NUMBER() OVER (PARTITION BY ${once} ORDER BY ${ident(source.event_time)}) AS lambdalake_occurrence\n  FROM ${table(b, names.masterTable(source.name))}${hint}\n  WHERE ${below}\n) WHERE ${keep}`;
     return [
       catalogDdl(b),
-      `-- The source name is bound to the master snapshot below the cutover${source.dedupe_key ? `, one row per ${source.dedupe_key}` : ''}.`,
+      `-- The source name is bound to the master snapshot below the cutover, one row per ${source.dedupe_key ?? 'Kafka record'}.`,
       `CREATE TEMPORARY VIEW ${ident(source.name)} AS\n${view};`,
       ...dimensions.map((d) => batchDimensionView(d, b, dimensionSnapshotIds[d.name] || null)),
       `INSERT OVERWRITE ${table(b, batchName)}\nSELECT ${outputList} FROM (\n${sql}\n) AS lambdalake_metric;`,

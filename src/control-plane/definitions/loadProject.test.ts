@@ -172,3 +172,49 @@ test('a key the SQL derives must be declared with its type', async () => {
     }),
   ).toEqual([]);
 });
+
+const revenue = readFileSync(join(repo, 'pipelines/metrics/hourly_revenue.yaml'), 'utf8');
+
+test('a drift tolerance per measure is accepted and kept with the measure', async () => {
+  const result = await loadProject(
+    project({
+      'pipelines/metrics/hourly_revenue.yaml': revenue.replace(
+        "{ name: revenue, type: 'DECIMAL(22,2)' }",
+        "{ name: revenue, type: 'DECIMAL(22,2)', drift_tolerance: { absolute: 0.5, relative: 0.01 } }",
+      ),
+    }),
+  );
+  expect(result.ok && result.project.metrics.get('hourly_revenue')!.definition.measures).toEqual([
+    { name: 'revenue', type: 'DECIMAL(22,2)', drift_tolerance: { absolute: 0.5, relative: 0.01 } },
+    { name: 'orders', type: 'BIGINT' },
+  ]);
+});
+
+test('a bad drift tolerance names the field and what is accepted', async () => {
+  const withTolerance = (tolerance: string, measure = 'revenue') =>
+    problems({
+      'pipelines/metrics/hourly_revenue.yaml': revenue.replace(
+        measure === 'revenue'
+          ? "{ name: revenue, type: 'DECIMAL(22,2)' }"
+          : '{ name: orders, type: BIGINT }',
+        measure === 'revenue'
+          ? `{ name: revenue, type: 'DECIMAL(22,2)', drift_tolerance: ${tolerance} }`
+          : `{ name: orders, type: STRING, drift_tolerance: ${tolerance} }`,
+      ),
+    });
+  expect(await withTolerance('{}')).toEqual([
+    'pipelines/metrics/hourly_revenue.yaml:9:45: measures[0].drift_tolerance: must declare absolute, relative or both, e.g. { absolute: 0.5, relative: 0.01 }',
+  ]);
+  expect(await withTolerance('{ absolute: -1 }')).toEqual([
+    'pipelines/metrics/hourly_revenue.yaml:9:64: measures[0].drift_tolerance.absolute: must be 0 or more',
+  ]);
+  expect(await withTolerance("{ relative: '1%' }")).toEqual([
+    'pipelines/metrics/hourly_revenue.yaml:9:64: measures[0].drift_tolerance.relative: Invalid input: expected number, received string',
+  ]);
+  expect(await withTolerance('{ absolute: 1, percent: 2 }')).toEqual([
+    "pipelines/metrics/hourly_revenue.yaml:9:45: measures[0].drift_tolerance: unknown field(s) 'percent': remove or correct them",
+  ]);
+  expect(await withTolerance('{ absolute: 1 }', 'orders')).toEqual([
+    'pipelines/metrics/hourly_revenue.yaml:10:35: measures[1].drift_tolerance: a tolerance needs a numeric measure (INT, BIGINT, DOUBLE or DECIMAL(p,s)); STRING drift is only equal or not, so remove drift_tolerance',
+  ]);
+});

@@ -178,7 +178,8 @@ async function parseFile<T extends z.ZodType>(
 function describeIssue(issue: z.core.$ZodIssue): string {
   if (issue.code === 'unrecognized_keys')
     return `unknown field(s) ${issue.keys.map((k) => `'${k}'`).join(', ')}: remove or correct them`;
-  if (issue.code === 'invalid_type' && issue.input === undefined)
+  // zod 4 leaves `input` out of issues unless asked, so a missing field is told by its message.
+  if (issue.code === 'invalid_type' && / received undefined$/.test(issue.message))
     return `is required (${issue.expected})`;
   return issue.message;
 }

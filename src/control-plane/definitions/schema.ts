@@ -106,6 +106,15 @@ export const sourceSchema = z
       .describe(
         'column whose value identifies an event; duplicates count once in both layers, and a record without it is a dead letter',
       ),
+    ingestion_parallelism: z
+      .number()
+      .int()
+      .min(1)
+      .max(256)
+      .default(1)
+      .describe(
+        'parallel tasks of the ingestion job (Kafka to the master table); more than the partitions leaves tasks idle',
+      ),
   })
   .strict();
 
@@ -137,6 +146,51 @@ const qualityCheck = z.discriminatedUnion('check', [
     })
     .strict(),
 ]);
+
+/** Measure types drift can be measured on as a difference (the others only as equal or not). */
+const NUMERIC_TYPE = /^(INT|BIGINT|DOUBLE|DECIMAL\(\d{1,2},\d{1,2}\))$/;
+
+/**
+ * How far the speed side may be from the batch side replacing it at a publish before
+ * `status --check` calls the metric unhealthy. Each declared bound must hold.
+ */
+const driftTolerance = z
+  .object({
+    absolute: z
+      .number()
+      .min(0, 'must be 0 or more')
+      .optional()
+      .describe("largest allowed |speed - batch| of one window, in the measure's unit"),
+    relative: z
+      .number()
+      .min(0, 'must be 0 or more (a share: 0.01 is 1%)')
+      .optional()
+      .describe('largest allowed |speed - batch| / |batch| of one window (0.01 is 1%)'),
+  })
+  .strict()
+  .refine((t) => t.absolute !== undefined || t.relative !== undefined, {
+    message: 'must declare absolute, relative or both, e.g. { absolute: 0.5, relative: 0.01 }',
+  })
+  .describe(
+    'drift beyond this at the last publish (or any window on one side only) makes status --check unhealthy',
+  );
+
+const measure = z
+  .object({
+    name: identifier,
+    type: columnType,
+    description: z.string().optional(),
+    drift_tolerance: driftTolerance.optional(),
+  })
+  .strict()
+  .superRefine((m, ctx) => {
+    if (m.drift_tolerance && !NUMERIC_TYPE.test(m.type))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['drift_tolerance'],
+        message: `a tolerance needs a numeric measure (INT, BIGINT, DOUBLE or DECIMAL(p,s)); ${m.type} drift is only equal or not, so remove drift_tolerance`,
+      });
+  });
 
 export const metricSchema = z
   .object({
@@ -180,13 +234,7 @@ export const metricSchema = z
       .describe(
         'columns that, with the grain, identify a row: a source column by name, or { name, type } for a key the SQL computes',
       ),
-    measures: z
-      .array(
-        z
-          .object({ name: identifier, type: columnType, description: z.string().optional() })
-          .strict(),
-      )
-      .min(1),
+    measures: z.array(measure).min(1),
     batch: z
       .object({ schedule: duration.describe('how often the scheduler runs a batch cycle') })
       .strict(),
@@ -211,6 +259,7 @@ export const metricSchema = z
 export type SourceDefinition = z.infer<typeof sourceSchema>;
 export type MetricDefinition = z.infer<typeof metricSchema>;
 export type QualityCheck = z.infer<typeof qualityCheck>;
+export type DriftTolerance = z.infer<typeof driftTolerance>;
 
 /** JSON Schemas for editors (yaml-language-server), generated from the same zod schemas. */
 export function definitionJsonSchemas(): { source: unknown; metric: unknown } {

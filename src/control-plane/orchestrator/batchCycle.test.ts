@@ -29,6 +29,7 @@ function metric(): MetricRuntime {
       { name: 'revenue', type: 'DECIMAL(18,2)' },
     ],
     sourceTopic: 'orders',
+    deadLetterTopic: 'lambdalake.dead-letters.orders',
     sourceEventTime: 'event_time',
     ingestionGroupId: 'lambdalake-ingest-orders',
     ingestionJobName: 'lambdalake-ingest-orders',
@@ -92,7 +93,16 @@ function harness() {
   const deps: BatchCycleDeps = {
     catalog,
     clock: () => new Date('2026-11-24T21:40:00Z'),
-    log: { logEnd: async () => ({ 0: '200' }), committed: async () => ({ 0: '200' }) },
+    log: {
+      logEnd: async () => ({ 0: '200' }),
+      committed: async () => ({ 0: '200' }),
+      recordOffsets: async () => ({}),
+      recentDeadLetters: async () => new Set<string>(),
+    },
+    // The master holds the last record before T0 (offset 199): complete.
+    ledger: {
+      highestOffsets: async () => ({ highest: { 0: '199' }, filesRead: 1, unledgeredFiles: 0 }),
+    },
     engine: {
       async submitScript(script) {
         scripts.push(script);
@@ -324,6 +334,7 @@ describe('a version switch serves only what is caught up', () => {
       ...deps,
       progress: (line: string) => progress.push(line),
       log: {
+        ...deps.log,
         logEnd: async () => ({ 0: '200' }),
         committed: async (group: string) => {
           if (group !== m.speedGroupId) return { 0: '200' };
@@ -346,6 +357,7 @@ describe('a version switch serves only what is caught up', () => {
       ...deps,
       speedCatchUpTimeoutMs: 20,
       log: {
+        ...deps.log,
         logEnd: async () => ({ 0: '200' }),
         committed: async (group: string) => ({ 0: group === m.speedGroupId ? '10' : '200' }),
       },
@@ -357,5 +369,59 @@ describe('a version switch serves only what is caught up', () => {
     expect(registered).toEqual([]);
     const table = (await catalog.loadTable(m.batchTable))!;
     expect(table.properties['lambdalake.run.state']).toBe('register');
+  });
+});
+
+describe('the batch pins only a master snapshot proven complete', () => {
+  test('offsets committed before the master commit: the cycle waits for the proof, then pins that snapshot', async () => {
+    const { m, catalog, deps, scripts } = harness();
+    const master = catalog.tables.get(catalog.key(m.masterTable))!;
+    let probes = 0;
+    const lagging = {
+      ...deps,
+      // The group already committed 200, but the master's snapshot 900 holds only up to 150; the
+      // Iceberg commit (snapshot 901) lands after two probes.
+      ledger: {
+        highestOffsets: async (_t: TableRef, snapshotId: string) => {
+          if (++probes === 2) master.currentSnapshotId = '901';
+          return {
+            highest: { 0: snapshotId === '901' ? '199' : '150' },
+            filesRead: 1,
+            unledgeredFiles: 0,
+          };
+        },
+      },
+      log: {
+        ...deps.log,
+        recordOffsets: async () => ({ 0: ['151', '199'] }),
+      },
+    };
+    const result = await runBatchCycle(m, lagging);
+    expect(result.state).toBe('done');
+    expect(scripts[0]).toContain('master 901');
+    const table = (await catalog.loadTable(m.batchTable))!;
+    expect(table.properties['lambdalake.run.completeness']).toMatch(
+      /^proven on the master snapshot/,
+    );
+  });
+
+  test('a master that never catches up fails the wait naming the partition and offsets, retriable', async () => {
+    const { m, deps, scripts } = harness();
+    const stuck = {
+      ...deps,
+      ingestionTimeoutMs: 30,
+      ledger: {
+        highestOffsets: async () => ({ highest: { 0: '150' }, filesRead: 1, unledgeredFiles: 0 }),
+      },
+      log: { ...deps.log, recordOffsets: async () => ({ 0: ['151'] }) },
+    };
+    await expect(runBatchCycle(m, stuck)).rejects.toMatchObject({
+      code: 'timeout',
+      retriable: true,
+      message: expect.stringContaining(
+        "the master table of 'orders' does not hold every record up to 0:200 although ingestion job 'lambdalake-ingest-orders' committed 0:200: not proven: partition 0 holds up to offset 150, needs 199",
+      ),
+    });
+    expect(scripts).toEqual([]);
   });
 });

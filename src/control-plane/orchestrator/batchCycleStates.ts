@@ -23,7 +23,7 @@ export const BATCH_CYCLE_TRANSITIONS: Readonly<
 > = {
   // T0 is taken and the log-end offsets at T0 recorded; C = floor_to_grain(T0 − lateness).
   'choose-cutover': ['wait-ingestion', 'failed'],
-  // Until the ingestion job's committed offsets reach the offsets taken at T0.
+  // Until a master snapshot provably holds every record below the offsets taken at T0.
   'wait-ingestion': ['run-batch', 'failed'],
   // The batch script runs in batch mode; the job id is recorded so a resumed run waits for it.
   'run-batch': ['validate', 'failed'],
@@ -78,6 +78,8 @@ export interface BatchRunRecord {
   dimensionOffsetsAtT0?: string;
   /** The snapshot of each joined dimension's master pinned with the fact master: JSON of name to id. */
   dimensionSnapshotIds?: string;
+  /** How the pinned master snapshot was proven complete up to `offsetsAtT0` (completeness.ts). */
+  completeness?: string;
   snapshotId?: string;
   rowCount?: string;
   jobDurationMs?: string;
@@ -94,7 +96,10 @@ export interface BatchRunRecord {
   drift?: string;
 }
 
-/** The part of serving's drift report a run keeps (examples stay in serving's drift view). */
+/** How many example windows per measure a run keeps (serving's drift view keeps its five). */
+const KEPT_EXAMPLES = 3;
+
+/** The part of serving's drift report a run keeps (all examples stay in serving's drift view). */
 export interface DriftSummary {
   previousCutover: string;
   cutover: string;
@@ -106,6 +111,8 @@ export interface DriftSummary {
     windowsDiffering: number;
     maxAbsDiff: string | null;
     maxRelDiff: number | null;
+    /** A few windows that differ or are on one side only: grain and keys, `speed` and `batch`. */
+    examples: Record<string, unknown>[];
   }[];
 }
 
@@ -125,6 +132,7 @@ export function driftSummary(report: unknown): DriftSummary | undefined {
       windowsDiffering: m.windowsDiffering,
       maxAbsDiff: m.maxAbsDiff,
       maxRelDiff: m.maxRelDiff,
+      examples: Array.isArray(m.examples) ? m.examples.slice(0, KEPT_EXAMPLES) : [],
     })),
   };
 }

@@ -8,15 +8,12 @@ import { chooseCutover } from './cutover.ts';
 import { ControlPlaneError } from '../errors.ts';
 import { formatOffsets, parseOffsets } from './ingestionProgress.ts';
 import { pollUntil } from './poll.ts';
-import {
-  awaitDimensionsIngested,
-  awaitIngested,
-  dimensionLogEnds,
-  dimensionSnapshotsOf,
-  pinDimensions,
-} from './dimensionPins.ts';
+import { dimensionLogEnds, dimensionSnapshotsOf, pinDimensions } from './dimensionPins.ts';
+import { pinProvenSnapshot } from './provenSnapshot.ts';
+import { describeProof } from './completeness.ts';
 import type {
   LogOffsets,
+  MasterLedger,
   MetricRuntime,
   RegistrationResponse,
   ServingRegistry,
@@ -44,6 +41,8 @@ export interface BatchCycleDeps {
   catalog: TableCatalog;
   engine: SqlEngine;
   log: LogOffsets;
+  /** The master's ledger columns, read for the completeness proof. */
+  ledger: MasterLedger;
   serving: ServingRegistry;
   validator: SnapshotValidator;
   /** The version of a metric recorded as served in the catalog; null when none is. */
@@ -122,24 +121,28 @@ const chooseCutoverStep: Step = async ({ metric, deps, options, say, clock }) =>
 };
 
 /**
- * Until the ingestion groups' committed offsets (the fact's, then each joined dimension's) reach
- * the log ends at T0; then pins master M and, right after it, each dimension's master.
+ * Pins a master snapshot M that provably holds every record below the log end at T0
+ * (completeness.ts), then, right after it and by the same proof, each joined dimension's master.
  */
 const waitIngestionStep: Step = async ({ metric, deps, record, say }) => {
-  const wait = { timeoutMs: deps.ingestionTimeoutMs ?? 120_000, pollMs: deps.pollMs, say };
-  await awaitIngested(
-    deps.log,
-    { ...metric, topic: metric.sourceTopic },
+  const pinned = await pinProvenSnapshot(
+    deps,
+    {
+      master: metric.masterTable,
+      topic: metric.sourceTopic,
+      deadLetterTopic: metric.deadLetterTopic,
+      ingestionGroupId: metric.ingestionGroupId,
+      ingestionJobName: metric.ingestionJobName,
+    },
     parseOffsets(record.offsetsAtT0 ?? ''),
-    wait,
+    say,
   );
-  await awaitDimensionsIngested(metric, record, deps.log, wait);
-  const master = await deps.catalog.loadTable(metric.masterTable);
-  const dimensionSnapshotIds = await pinDimensions(metric, deps.catalog);
+  const dimensionSnapshotIds = await pinDimensions(metric, record, deps, say);
   return {
     next: 'run-batch',
     fields: {
-      masterSnapshotId: master?.currentSnapshotId ?? '',
+      masterSnapshotId: pinned.snapshotId,
+      completeness: describeProof(pinned.proof),
       ...(dimensionSnapshotIds ? { dimensionSnapshotIds } : {}),
     },
   };

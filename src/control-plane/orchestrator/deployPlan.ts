@@ -5,6 +5,15 @@
  */
 import type { DesiredTopic } from './topics.ts';
 import type { JobView, TableRef } from './ports.ts';
+import {
+  jobRestart,
+  masterSchemaChange,
+  refusedSchemaChanges,
+  type JobDefinition,
+  type JobRestart,
+  type MasterColumn,
+  type MasterSchema,
+} from './definitionChanges.ts';
 
 export interface DesiredTable {
   table: TableRef;
@@ -17,6 +26,17 @@ export interface DesiredJob {
   name: string;
   kind: 'ingestion' | 'speed';
   owner: string;
+  /** What the job is compiled to now; compared with what its running job recorded at start. */
+  definition?: JobDefinition;
+}
+
+/** A source's master table and the columns its definition wants (Iceberg types). */
+export interface DesiredMaster {
+  source: string;
+  /** The definition file, for refusals. */
+  file: string;
+  table: TableRef;
+  columns: MasterColumn[];
 }
 
 export interface DesiredMetricVersion {
@@ -31,6 +51,7 @@ export interface DesiredDeployment {
   tables: DesiredTable[];
   jobs: DesiredJob[];
   metrics: DesiredMetricVersion[];
+  masters?: DesiredMaster[];
 }
 
 export interface ObservedDeployment {
@@ -46,13 +67,25 @@ export interface ObservedDeployment {
   crashLooping?: ReadonlyMap<string, string>;
   /** Metric → how what serving shows differs from its served version's publication (reconcile.ts). */
   servingDiffers?: ReadonlyMap<string, string>;
+  /** Source → its master table's current schema (existing master tables only). */
+  masterSchemas?: ReadonlyMap<string, MasterSchema>;
+  /** Job name → the definition its current run recorded at start (absent: started before that was recorded). */
+  jobDefinitions?: ReadonlyMap<string, JobDefinition>;
 }
 
 export type DeployAction =
   | { kind: 'create-namespace'; namespace: string }
   | { kind: 'create-topic'; topic: DesiredTopic }
   | { kind: 'create-table'; table: DesiredTable }
-  | { kind: 'start-job'; job: DesiredJob; restoreFromJobId: string | null }
+  | { kind: 'evolve-master-schema'; source: string; table: TableRef; added: MasterColumn[] }
+  | {
+      kind: 'start-job';
+      job: DesiredJob;
+      restoreFromJobId: string | null;
+      /** Set when the job's definition changed since its last run (its plan may differ). */
+      changed?: JobRestart;
+    }
+  | { kind: 'restart-job'; job: DesiredJob; jobId: string; restart: JobRestart }
   | { kind: 'replace-job'; job: DesiredJob; jobId: string; rootCause: string }
   | { kind: 'first-batch'; metric: string; version: string }
   | { kind: 'switch-version'; metric: string; from: string | null; to: string }
@@ -86,6 +119,19 @@ export function planDeployment(
     if (!observed.topics.has(topic.name)) actions.push({ kind: 'create-topic', topic });
   for (const table of desired.tables)
     if (!observed.tables.has(tableKey(table.table))) actions.push({ kind: 'create-table', table });
+  // Before any job starts: a restarted ingestion job writes the new columns, new versions read them.
+  for (const master of desired.masters ?? []) {
+    const current = observed.masterSchemas?.get(master.source);
+    if (!current) continue;
+    const { added } = masterSchemaChange(current, master.columns);
+    if (added.length > 0)
+      actions.push({
+        kind: 'evolve-master-schema',
+        source: master.source,
+        table: master.table,
+        added,
+      });
+  }
 
   const byName = new Map<string, JobView[]>();
   for (const job of observed.jobs) byName.set(job.name, [...(byName.get(job.name) ?? []), job]);
@@ -99,9 +145,22 @@ export function planDeployment(
       actions.push({ kind: 'replace-job', job, jobId: looping.jobId, rootCause });
       continue;
     }
-    if (runs.some((r) => ALIVE.has(r.state))) continue;
-    // A killed or failed job resumes from the newest retained checkpoint of its last run.
-    actions.push({ kind: 'start-job', job, restoreFromJobId: runs[0]?.jobId ?? null });
+    const recorded = observed.jobDefinitions?.get(job.name);
+    const changed = recorded && job.definition ? jobRestart(recorded, job.definition) : null;
+    const alive = runs.find((r) => ALIVE.has(r.state));
+    if (alive) {
+      if (changed) actions.push({ kind: 'restart-job', job, jobId: alive.jobId, restart: changed });
+      continue;
+    }
+    // A killed or failed job resumes from the newest retained checkpoint of its last run, unless
+    // its topic changed (that state names the old topic's partitions).
+    const restoreFromJobId = changed && !changed.fromSavepoint ? null : (runs[0]?.jobId ?? null);
+    actions.push({
+      kind: 'start-job',
+      job,
+      restoreFromJobId,
+      ...(changed ? { changed } : {}),
+    });
   }
 
   for (const m of desired.metrics) {
@@ -160,6 +219,26 @@ export function planDeployment(
 }
 
 /**
+ * Definition changes deploy cannot apply, each saying what to do instead: dropped or retyped columns
+ * of a source whose master table exists. Deploy refuses to start when there is any.
+ */
+export function refusedDefinitionChanges(
+  desired: DesiredDeployment,
+  observed: ObservedDeployment,
+): string[] {
+  return (desired.masters ?? []).flatMap((master) => {
+    const current = observed.masterSchemas?.get(master.source);
+    if (!current) return [];
+    return refusedSchemaChanges(
+      master.source,
+      master.file,
+      tableKey(master.table),
+      masterSchemaChange(current, master.columns),
+    );
+  });
+}
+
+/**
  * The owner of a job named by this namespace's scheme (`<ns>-ingest-<source>`,
  * `<ns>-speed-<metric>-v<version>`); null for any other job on the cluster.
  */
@@ -185,8 +264,12 @@ export function describeAction(action: DeployAction): string {
       return `create Kafka topic ${action.topic.name} (${action.topic.partitions} partition(s)${action.topic.compacted ? ', compacted' : ''})`;
     case 'create-table':
       return `create Iceberg table ${tableKey(action.table.table)} for ${action.table.owner}`;
+    case 'evolve-master-schema':
+      return `add column(s) ${action.added.map((c) => `${c.name} ${c.type}`).join(', ')} to the master table ${tableKey(action.table)} of source ${action.source} (older rows read NULL)`;
     case 'start-job':
-      return `start ${action.job.kind} job ${action.job.name}${action.restoreFromJobId ? ` (restoring from the last checkpoint of ${action.restoreFromJobId})` : ''}`;
+      return `start ${action.job.kind} job ${action.job.name}${action.restoreFromJobId ? ` (restoring from the last checkpoint of ${action.restoreFromJobId})` : ''}${action.changed ? ` with its changed definition: ${action.changed.reasons.join(', ')}` : ''}`;
+    case 'restart-job':
+      return `restart ${action.job.kind} job ${action.job.name} (${action.jobId}) with its changed definition: ${action.restart.reasons.join(', ')}; ${action.restart.fromSavepoint ? 'stop with a savepoint and restore it' : `stop with a savepoint, start without state (${action.job.kind === 'ingestion' ? "the new topic from the group's offsets, else its earliest record" : 'reading the new topic from the served cutover − lateness'})`}`;
     case 'replace-job':
       return `replace crash-looping ${action.job.kind} job ${action.job.name} (${action.jobId}: ${action.rootCause}), restoring from its last checkpoint`;
     case 'first-batch':

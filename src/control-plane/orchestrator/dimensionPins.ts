@@ -1,48 +1,15 @@
 /**
  * The dimensions of a batch cycle (issue 17 item 3): at T0 the cycle reads each joined
- * dimension's log end with the fact's; before the batch runs it waits until each dimension's
- * ingestion has committed those offsets, then pins each dimension master's current snapshot right
- * after the fact master's. The run record keeps both (JSON by dimension name), so a resumed run
+ * dimension's log end with the fact's; before the batch runs it pins each dimension's master right
+ * after the fact master, each once the completeness proof shows it holds every record up to that
+ * log end (provenSnapshot.ts). The run record keeps both (JSON by dimension name), so a resumed run
  * reads the same dimension rows and `maintain` keeps those snapshots while the run is in flight.
  */
 import { ControlPlaneError } from '../errors.ts';
-import { formatOffsets, offsetsReached, parseOffsets } from './ingestionProgress.ts';
-import { pollUntil } from './poll.ts';
+import { formatOffsets, parseOffsets } from './ingestionProgress.ts';
 import type { BatchRunRecord } from './batchCycleStates.ts';
-import type { LogOffsets, MetricRuntime, TableCatalog } from './ports.ts';
-
-/** What the cycle waits for before it pins a master: an ingestion job's committed offsets. */
-export interface IngestedTopic {
-  topic: string;
-  ingestionGroupId: string;
-  ingestionJobName: string;
-}
-
-/** Waits (bounded) until `source`'s ingestion group has committed `target` (offsets at T0). */
-export async function awaitIngested(
-  log: LogOffsets,
-  source: IngestedTopic,
-  target: Record<number, string>,
-  options: { timeoutMs: number; pollMs?: number; say: (message: string) => void },
-): Promise<void> {
-  let committed: Record<number, string> = {};
-  await pollUntil(
-    async () => {
-      committed = await log.committed(source.ingestionGroupId, source.topic);
-      return offsetsReached(committed, target) ? true : undefined;
-    },
-    {
-      timeoutMs: options.timeoutMs,
-      pollMs: options.pollMs,
-      reason: () => {
-        options.say(
-          `ingestion committed ${formatOffsets(committed)}; needed ${formatOffsets(target)}`,
-        );
-        return `ingestion job '${source.ingestionJobName}' did not commit offsets ${formatOffsets(target)} of '${source.topic}' in time (committed ${formatOffsets(committed) || 'nothing'})`;
-      },
-    },
-  );
-}
+import type { LogOffsets, MetricRuntime } from './ports.ts';
+import { pinProvenSnapshot, type ProofDeps } from './provenSnapshot.ts';
 
 /** The dimensions' log ends at T0 as the run record keeps them; undefined without dimensions. */
 export async function dimensionLogEnds(
@@ -55,27 +22,29 @@ export async function dimensionLogEnds(
   return JSON.stringify(ends);
 }
 
-/** Waits for every dimension's ingestion to reach its offsets at T0 (after the fact master's). */
-export async function awaitDimensionsIngested(
-  metric: MetricRuntime,
-  record: BatchRunRecord,
-  log: LogOffsets,
-  options: { timeoutMs: number; pollMs?: number; say: (message: string) => void },
-): Promise<void> {
-  const ends = readJson(record.dimensionOffsetsAtT0, 'dimensionOffsetsAtT0');
-  for (const d of metric.dimensions ?? [])
-    await awaitIngested(log, d, parseOffsets(ends[d.name] ?? ''), options);
-}
-
-/** Each dimension master's current snapshot ('' when it has none), as the run record keeps them. */
+/**
+ * Pins each joined dimension's master (right after the fact master), each by the completeness
+ * proof up to its own log end at T0: JSON of name to snapshot id ('' for an empty one), as the run
+ * record keeps them; undefined without dimensions.
+ */
 export async function pinDimensions(
   metric: MetricRuntime,
-  catalog: TableCatalog,
+  record: BatchRunRecord,
+  deps: ProofDeps,
+  say: (message: string) => void,
 ): Promise<string | undefined> {
   if (!metric.dimensions?.length) return undefined;
+  const ends = readJson(record.dimensionOffsetsAtT0, 'dimensionOffsetsAtT0');
   const pins: Record<string, string> = {};
-  for (const d of metric.dimensions)
-    pins[d.name] = (await catalog.loadTable(d.masterTable))?.currentSnapshotId ?? '';
+  for (const d of metric.dimensions) {
+    const pinned = await pinProvenSnapshot(
+      deps,
+      { ...d, master: d.masterTable },
+      parseOffsets(ends[d.name] ?? ''),
+      (m) => say(`dimension ${d.name}: ${m}`),
+    );
+    pins[d.name] = pinned.snapshotId;
+  }
   return JSON.stringify(pins);
 }
 

@@ -6,7 +6,8 @@
  * working (they are counted and the newest reason is shown). What does: a job that is not running,
  * is failing or restarting, or failed within RECENT_FAILURE_MS (a crash loop flips between
  * RESTARTING and RUNNING, so a single look at the state can miss it); a batch run that failed;
- * a served version other than the defined one (deploy has not finished).
+ * a served version other than the defined one (deploy has not finished); drift at the last publish
+ * beyond a measure's declared tolerance.
  */
 
 export type Verdict = 'healthy' | 'unhealthy';
@@ -58,13 +59,18 @@ export function sourceHealth(ingestion: ObservedJob | null, nowMs: number): Heal
   return verdictOf(jobProblems('ingestion job', ingestion, nowMs));
 }
 
-/** A metric is healthy when its speed job runs, its last batch did not fail, and its version is served. */
+/**
+ * A metric is healthy when its speed job runs, its last batch did not fail, its version is served,
+ * and the drift its last publish measured is within the tolerances its measures declare.
+ */
 export function metricHealth(
   input: {
     speedJob: ObservedJob | null;
     lastRun: { state: string; error?: string } | null;
     version: string;
     servedVersion: string | null;
+    /** Lines from driftBeyondTolerance (driftTolerance.ts); none when within tolerance. */
+    driftProblems?: readonly string[];
   },
   nowMs: number,
 ): Health {
@@ -75,5 +81,6 @@ export function metricHealth(
     problems.push(
       `version ${input.version} is defined but ${input.servedVersion ?? 'nothing'} is served: run lambdalake deploy`,
     );
+  problems.push(...(input.driftProblems ?? []));
   return verdictOf(problems);
 }

@@ -122,6 +122,7 @@ export interface ServingRegistry {
 export interface DimensionRuntime {
   name: string;
   topic: string;
+  deadLetterTopic: string;
   ingestionGroupId: string;
   ingestionJobName: string;
   masterTable: TableRef;
@@ -141,6 +142,8 @@ export interface MetricRuntime {
   keyColumns: string[];
   columns: { name: string; type: string }[];
   sourceTopic: string;
+  /** Where ingestion writes the source's bad records (the completeness proof counts them). */
+  deadLetterTopic: string;
   /** The source's event-time column (the master table is pruned on it). */
   sourceEventTime: string;
   ingestionGroupId: string;
@@ -170,6 +173,43 @@ export interface MetricRuntime {
 export interface LogOffsets {
   logEnd(topic: string): Promise<Record<number, string>>;
   committed(groupId: string, topic: string): Promise<Record<number, string>>;
+  /**
+   * Offsets of the data records of `topic` in [from, to) per partition (transaction markers and
+   * compacted-away records have none). Read only for the short tails the completeness proof needs.
+   */
+  recordOffsets(
+    topic: string,
+    ranges: { partition: number; from: string; to: string }[],
+  ): Promise<Record<number, string[]>>;
+  /**
+   * (partition, offset) of the source records among the last `perPartition` dead letters of each
+   * partition of `deadLetterTopic` that came from `sourceTopic`, as "partition:offset".
+   */
+  recentDeadLetters(
+    deadLetterTopic: string,
+    sourceTopic: string,
+    perPartition: number,
+  ): Promise<Set<string>>;
+}
+
+/** The master table's ledger (compiler/ledger.ts) as the completeness proof reads it. */
+export interface MasterLedger {
+  /**
+   * The highest offset of each partition in `from` that snapshot `snapshotId` of the master holds
+   * for `topic`, looking only at offsets >= from[p] (null: none there); and how many data files it
+   * read (the rest were excluded by their column bounds).
+   */
+  highestOffsets(
+    master: TableRef,
+    snapshotId: string,
+    topic: string,
+    from: Record<number, string>,
+  ): Promise<{
+    highest: Record<number, string | null>;
+    filesRead: number;
+    /** Data files written before the master had ledger columns (no bounds for them). */
+    unledgeredFiles: number;
+  }>;
 }
 
 /** Checks a written snapshot before it may be published; returns the failures (empty = valid). */

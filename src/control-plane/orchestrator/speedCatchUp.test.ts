@@ -19,13 +19,13 @@ test("a version joining a dimension is caught up only once its speed job has als
     'ns.sales': { 0: '10' },
     'ns.products': { 0: '1' },
   };
-  const log: LogOffsets = {
-    logEnd: async (topic) => ends[topic]!,
-    committed: async (group, topic) => {
+  const log = {
+    logEnd: async (topic: string) => ends[topic]!,
+    committed: async (group: string, topic: string) => {
       expect(group).toBe('ns-speed-revenue_by_category-v1');
       return committed[topic]!;
     },
-  };
+  } as unknown as LogOffsets;
   const said: string[] = [];
   await expect(
     awaitSpeedCaughtUp(metric, log, { timeoutMs: 50, pollMs: 5, say: (m) => said.push(m) }),

@@ -19,7 +19,8 @@ import { SERVED_PREFIX } from '../orchestrator/reconcile.ts';
 import { ControlPlaneError } from '../errors.ts';
 import { FlinkEngine } from './flinkEngine.ts';
 import { IcebergTables } from './icebergTables.ts';
-import { connectKafkaAdmin, kafkaLog } from './kafkaLog.ts';
+import { connectKafkaAdmin, controlPlaneKafka, kafkaLog } from './kafkaLog.ts';
+import { DuckDbMasterLedger } from './masterLedger.ts';
 import { metricRuntime } from './metricRuntime.ts';
 import { HttpServingRegistry } from './servingRegistry.ts';
 import { DuckDbSnapshotValidator } from './snapshotValidator.ts';
@@ -106,6 +107,7 @@ export async function openControlPlane(
   const tables = new IcebergTables(catalog);
   const engine = new FlinkEngine(endpoints.sqlGatewayUrl, endpoints.flinkRestUrl);
   const admin = await connectKafkaAdmin(endpoints.kafkaBrokers);
+  const kafka = controlPlaneKafka(endpoints.kafkaBrokers);
   const serving = new HttpServingRegistry(endpoints.servingUrl, endpoints.servingToken);
   const metric = (name: string): CompiledMetric => {
     const found = compiled.metrics.find((m) => m.name === name);
@@ -126,6 +128,7 @@ export async function openControlPlane(
       project.sources.get(m.source)!.definition.event_time,
       m.dimensions.map((d) => compiled.sources.find((s) => s.name === d)!),
     );
+  const ledger = new DuckDbMasterLedger(catalog);
   const validator = new DuckDbSnapshotValidator(catalog, (name) => metric(name).quality);
   // Where the running speed job of a version reads from: recorded at its stateless start; for a
   // job started before that was recorded, its start time (it read from no later than that).
@@ -155,7 +158,8 @@ export async function openControlPlane(
     batchDeps: (progress) => ({
       catalog: tables,
       engine,
-      log: kafkaLog(admin),
+      log: kafkaLog(admin, kafka),
+      ledger,
       serving,
       validator,
       speedReadsFrom,

@@ -5,6 +5,7 @@ import { ensureTopics, type DesiredTopic } from '../orchestrator/topics.ts';
 import {
   describeAction,
   planDeployment,
+  refusedDefinitionChanges,
   tableKey,
   type DeployAction,
   type DesiredDeployment,
@@ -17,7 +18,22 @@ import {
   type BatchCycleOutcome,
 } from '../orchestrator/batchCycle.ts';
 import { chooseCutover, SPEED_READS_FROM_PROPERTY } from '../orchestrator/cutover.ts';
-import { AlreadyExistsError } from '../../iceberg/index.ts';
+import {
+  AlreadyExistsError,
+  evolveSchemaCommit,
+  requirement,
+  type TableMetadata,
+} from '../../iceberg/index.ts';
+import {
+  evolvedMasterSchema,
+  JOB_DEFINITION_PROPERTY,
+  masterSchemaChange,
+  parseJobDefinition,
+  type JobDefinition,
+  type MasterColumn,
+  type MasterSchema,
+} from '../orchestrator/definitionChanges.ts';
+import { desiredJobDefinitions, desiredMasters } from './jobDefinitions.ts';
 import { readPublication } from '../orchestrator/publication.ts';
 import type { TableSpec } from '../compiler/compile.ts';
 import { names, servingSchema } from '../compiler/names.ts';
@@ -28,6 +44,7 @@ import type { JobView } from '../orchestrator/ports.ts';
 export { SERVED_PREFIX } from '../orchestrator/reconcile.ts';
 
 export function desiredDeployment(cp: ControlPlane): DesiredDeployment {
+  const definitions = desiredJobDefinitions(cp.project, cp.endpoints.namespace);
   const topics: DesiredTopic[] = [
     ...cp.compiled.sources.map((s) => ({
       name: s.topic,
@@ -62,13 +79,16 @@ export function desiredDeployment(cp: ControlPlane): DesiredDeployment {
         name: s.ingestionJobName,
         kind: 'ingestion' as const,
         owner: s.name,
+        definition: definitions.get(s.ingestionJobName)!,
       })),
       ...cp.compiled.metrics.map((m) => ({
         name: m.speedJobName,
         kind: 'speed' as const,
         owner: m.name,
+        definition: definitions.get(m.speedJobName)!,
       })),
     ],
+    masters: desiredMasters(cp.project, cp.endpoints.namespace),
     metrics: cp.compiled.metrics.map((m) => ({
       metric: m.name,
       version: m.version,
@@ -95,10 +115,24 @@ export async function observeDeployment(cp: ControlPlane): Promise<ObservedDeplo
   const crashLooping = await crashLoopingJobs(cp, jobs);
   const publishedVersions = new Set<string>();
   const servingDiffers = new Map<string, string>();
+  const masterSchemas = new Map<string, MasterSchema>();
+  const jobDefinitions = new Map<string, JobDefinition>();
   const serving = cp.batchDeps().serving;
+  for (const source of cp.compiled.sources) {
+    if (!tables.some((t) => t.name === source.masterTable.name)) continue;
+    const { metadata } = await cp.catalog.loadTable({
+      namespace: ns,
+      name: source.masterTable.name,
+    });
+    masterSchemas.set(source.name, currentMasterSchema(metadata));
+    const recorded = parseJobDefinition(metadata.properties?.[JOB_DEFINITION_PROPERTY]);
+    if (recorded) jobDefinitions.set(source.ingestionJobName, recorded);
+  }
   for (const metric of cp.compiled.metrics) {
     if (!tables.some((t) => t.name === metric.batchTable.name)) continue;
     const table = await cp.tables.loadTable(metric.batchTable);
+    const recorded = parseJobDefinition(table?.properties[JOB_DEFINITION_PROPERTY]);
+    if (recorded) jobDefinitions.set(metric.speedJobName, recorded);
     const publication = table ? readPublication(table.properties, table.refs) : null;
     if (publication) publishedVersions.add(`${metric.name}@${metric.version}`);
     // Reconcile: serving must show the served version's publication (reconcile.ts).
@@ -116,6 +150,24 @@ export async function observeDeployment(cp: ControlPlane): Promise<ObservedDeplo
     servedVersions,
     crashLooping,
     servingDiffers,
+    masterSchemas,
+    jobDefinitions,
+  };
+}
+
+/** The current schema of a master table, as definitionChanges.ts compares it. */
+function currentMasterSchema(metadata: TableMetadata): MasterSchema {
+  const schemaId = metadata['current-schema-id'] ?? 0;
+  const schema = (metadata.schemas ?? []).find((s) => s['schema-id'] === schemaId);
+  return {
+    schemaId,
+    lastColumnId: metadata['last-column-id'] ?? 0,
+    fields: (schema?.fields ?? []).map((f) => ({
+      id: f.id,
+      name: f.name,
+      type: typeof f.type === 'string' ? f.type : JSON.stringify(f.type),
+      required: f.required,
+    })),
   };
 }
 
@@ -166,7 +218,16 @@ export async function deploy(
   const started = Date.now();
   const say = options.say ?? (() => undefined);
   const now = options.now ?? (() => new Date());
-  const actions = planDeployment(desiredDeployment(cp), await observeDeployment(cp));
+  const desired = desiredDeployment(cp);
+  const observed = await observeDeployment(cp);
+  const refused = refusedDefinitionChanges(desired, observed);
+  if (refused.length > 0)
+    throw new ControlPlaneError(
+      'definition-refused',
+      `deploy refused ${refused.length} definition change(s); nothing was changed:\n${refused.map((r) => `  ${r}`).join('\n')}`,
+      false,
+    );
+  const actions = planDeployment(desired, observed);
   if (actions.length === 0) say('nothing to do: everything is deployed and running');
   const batches: DeployResult['batches'] = [];
   if (options.dryRun) return { actions, batches, wallMs: Date.now() - started };
@@ -199,9 +260,26 @@ async function execute(
     case 'create-table':
       await createTable(cp, tableSpecOf(cp, tableKey(action.table.table)));
       return null;
-    case 'start-job':
-      await startJob(cp, action.job.name, action.restoreFromJobId, say, now);
+    case 'evolve-master-schema':
+      await evolveMasterSchema(cp, action.table.name, action.added);
       return null;
+    case 'start-job':
+      await startJob(cp, action.job.name, action.restoreFromJobId, say, now, {
+        planMayDiffer: action.changed !== undefined,
+      });
+      return null;
+    case 'restart-job': {
+      // Stop-with-savepoint, not cancel: the ingestion job commits to Iceberg and Kafka what it
+      // read up to the savepoint, so nothing is re-read or lost across the restart.
+      const savepoint = await cp.engine.jobManager.stopWithSavepoint(action.jobId);
+      await cp.engine.jobManager.waitForState(action.jobId, ['FINISHED', 'CANCELED', 'FAILED']);
+      say(`  ${action.job.name} stopped with savepoint ${savepoint}`);
+      await startJob(cp, action.job.name, null, say, now, {
+        planMayDiffer: true,
+        ...(action.restart.fromSavepoint ? { restorePath: savepoint } : {}),
+      });
+      return null;
+    }
     case 'replace-job':
       await cp.engine.cancel(action.jobId);
       await cp.engine.jobManager.waitForState(action.jobId, ['CANCELED', 'FAILED', 'FINISHED']);
@@ -313,7 +391,7 @@ async function startJob(
   restoreFromJobId: string | null,
   say: (message: string) => void,
   now: () => Date,
-  options: { planMayDiffer?: boolean } = {},
+  options: { planMayDiffer?: boolean; restorePath?: string } = {},
 ): Promise<void> {
   // A job replaced after a definition fix may have a different plan: state of operators that no
   // longer exist is dropped instead of refusing the restore. The Kafka source then falls back to
@@ -321,9 +399,9 @@ async function startJob(
   const recovery: Record<string, string> = options.planMayDiffer
     ? { 'execution.state-recovery.ignore-unclaimed-state': 'true' }
     : {};
-  const restoreFrom = restoreFromJobId
-    ? await cp.engine.latestRetainedState(restoreFromJobId)
-    : null;
+  const restoreFrom =
+    options.restorePath ??
+    (restoreFromJobId ? await cp.engine.latestRetainedState(restoreFromJobId) : null);
   if (restoreFromJobId)
     say(
       restoreFrom
@@ -338,6 +416,7 @@ async function startJob(
       config: { ...source.ingestionConfig, ...recovery },
       restoreFrom: restoreFrom ?? undefined,
     });
+    await recordJobDefinition(cp, source.masterTable, name);
     say(`  ${name} is job ${jobId}`);
     return;
   }
@@ -360,9 +439,48 @@ async function startJob(
     await cp.tables.setProperties(metric.batchTable, {
       [SPEED_READS_FROM_PROPERTY]: new Date(startMs).toISOString(),
     });
+  if (table) await recordJobDefinition(cp, metric.batchTable, name);
   say(
     `  ${name} is job ${jobId}, reading ${metric.source} from ${new Date(startMs).toISOString()}`,
   );
+}
+
+/**
+ * Records beside the job what it was started with, after it started: a deploy killed in between
+ * finds the old record and restarts the job once more (a savepoint restore of the same definition).
+ */
+async function recordJobDefinition(
+  cp: ControlPlane,
+  table: { namespace: string; name: string },
+  jobName: string,
+): Promise<void> {
+  const definition = desiredJobDefinitions(cp.project, cp.endpoints.namespace).get(jobName);
+  if (definition)
+    await cp.tables.setProperties(table, { [JOB_DEFINITION_PROPERTY]: JSON.stringify(definition) });
+}
+
+/**
+ * Adds columns to a master table: one commit adding the evolved schema and making it current,
+ * guarded on the schema it was computed from (a concurrent deploy's evolution loses the race and
+ * its rerun finds the columns there). Idempotent: columns already present are not added again.
+ */
+async function evolveMasterSchema(
+  cp: ControlPlane,
+  tableName: string,
+  added: readonly MasterColumn[],
+): Promise<void> {
+  const id = { namespace: [cp.endpoints.namespace], name: tableName };
+  const current = currentMasterSchema((await cp.catalog.loadTable(id)).metadata);
+  const missing = masterSchemaChange(current, [...current.fields, ...added]).added;
+  if (missing.length === 0) return;
+  const evolved = evolvedMasterSchema(current, missing);
+  const commit = evolveSchemaCommit(current.schemaId, {
+    type: 'struct',
+    'schema-id': evolved.schemaId,
+    fields: evolved.fields,
+  });
+  commit.requirements.push(requirement.lastAssignedFieldId(current.lastColumnId));
+  await cp.catalog.commitTable(id, commit);
 }
 
 /** How many versions of a metric keep their batch table (and speed topic) for audit. */

@@ -110,8 +110,7 @@ export class FlinkEngine implements SqlEngine {
   /** The newest retained checkpoint (or savepoint) of a finished job, to restore a restarted one. */
   async latestRetainedState(jobId: string): Promise<string | null> {
     try {
-      const stats = await this.jobManager.checkpoints(jobId);
-      return stats.latestCompleted?.externalPath ?? stats.latestSavepoint?.externalPath ?? null;
+      return newestRetainedPath(await this.jobManager.checkpoints(jobId));
     } catch {
       return null;
     }
@@ -120,4 +119,21 @@ export class FlinkEngine implements SqlEngine {
   async cancel(jobId: string): Promise<void> {
     await this.jobManager.cancel(jobId);
   }
+}
+
+/**
+ * Flink reports the latest periodic checkpoint and the latest savepoint apart; ids count both in
+ * one sequence. A job stopped with a savepoint (a definition change whose deploy was killed before
+ * the new job started) must resume from that savepoint, not from the older checkpoint before it:
+ * that would read the records in between again.
+ */
+export function newestRetainedPath(stats: {
+  latestCompleted: { id: number; externalPath: string | null } | null;
+  latestSavepoint: { id: number; externalPath: string | null } | null;
+}): string | null {
+  const candidates = [stats.latestCompleted, stats.latestSavepoint].filter(
+    (c): c is { id: number; externalPath: string } => c !== null && c.externalPath !== null,
+  );
+  candidates.sort((a, b) => b.id - a.id);
+  return candidates[0]?.externalPath ?? null;
 }

@@ -21,6 +21,7 @@ export function metricRuntime(
     keyColumns: metric.keyColumns,
     columns: metric.columns,
     sourceTopic: source.topic,
+    deadLetterTopic: source.deadLetterTopic,
     sourceEventTime: eventTime,
     ingestionGroupId: source.ingestionGroupId,
     ingestionJobName: source.ingestionJobName,
@@ -34,6 +35,7 @@ export function metricRuntime(
     dimensions: dimensions.map((d) => ({
       name: d.name,
       topic: d.topic,
+      deadLetterTopic: d.deadLetterTopic,
       ingestionGroupId: d.ingestionGroupId,
       ingestionJobName: d.ingestionJobName,
       masterTable: { namespace: d.masterTable.namespace, name: d.masterTable.name },

@@ -31,6 +31,8 @@ export async function runScheduler(
     reload?: () => Promise<ControlPlane>;
     /** Snapshot expiry of every master and batch table this often (default 1 hour; 0: never). */
     maintenanceEveryMs?: number;
+    /** Sees each cycle that ended with an outcome (the /metrics histograms). */
+    onCycle?: (metric: string, outcome: BatchCycleOutcome) => void;
   },
 ): Promise<number> {
   const original = initial;
@@ -62,6 +64,7 @@ export async function runScheduler(
     try {
       const outcome = await runBatchCycle(cp.runtimeOf(cp.metric(name)), cp.batchDeps());
       reloadedFor = null;
+      options.onCycle?.(name, outcome);
       options.log({
         metric: name,
         at,
@@ -124,14 +127,15 @@ async function maintain(cp: ControlPlane, log: (event: SchedulerEvent) => void):
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(timer);
-        resolve();
-      },
-      { once: true },
-    );
+    const onAbort = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    // The listener goes with the tick: one left per idle second hit Node's MaxListeners warning.
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
   });
 }

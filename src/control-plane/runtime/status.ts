@@ -1,6 +1,7 @@
 import { tableCounts } from '../orchestrator/maintenance.ts';
 import { readRunRecord, type DriftSummary } from '../orchestrator/batchCycleStates.ts';
 import { formatOffsets } from '../orchestrator/ingestionProgress.ts';
+import { driftBeyondTolerance, toleranceByMeasure } from '../orchestrator/driftTolerance.ts';
 import { readPublication, type Publication } from '../orchestrator/publication.ts';
 import type { JobView } from '../orchestrator/ports.ts';
 import type { ControlPlane } from './controlPlane.ts';
@@ -134,6 +135,8 @@ export async function deploymentStatus(cp: ControlPlane): Promise<DeploymentStat
     const source = cp.sourceOf(metric);
     const speedJob = await observeJob(metric.speedJobName);
     const servedVersion = observed.servedVersions[metric.name] ?? null;
+    const drift = record?.drift ? (JSON.parse(record.drift) as DriftSummary) : undefined;
+    const tolerances = toleranceByMeasure(cp.project.metrics.get(metric.name)!.definition.measures);
     const speedLag = await lagOf(
       source.topic,
       names.speedGroup(cp.endpoints.namespace, metric.name, metric.version),
@@ -153,12 +156,18 @@ export async function deploymentStatus(cp: ControlPlane): Promise<DeploymentStat
             error: record.error,
             updatedAt: record.updatedAt,
             durationMs: Date.parse(record.updatedAt) - Date.parse(record.startedAt),
-            ...(record.drift ? { drift: JSON.parse(record.drift) as DriftSummary } : {}),
+            ...(drift ? { drift } : {}),
           }
         : null,
       speedJob: newestRun(observed.jobs, metric.speedJobName),
       health: metricHealth(
-        { speedJob, lastRun: record, version: metric.version, servedVersion },
+        {
+          speedJob,
+          lastRun: record,
+          version: metric.version,
+          servedVersion,
+          driftProblems: driftBeyondTolerance(metric.name, drift, tolerances),
+        },
         nowMs,
       ),
       speedLag,
@@ -184,6 +193,8 @@ export async function metricVersions(
     publication: Publication | null;
     served: boolean;
     current: boolean;
+    /** Drift serving measured at this version's newest publish (kept with its newest run). */
+    drift: DriftSummary | null;
   }[]
 > {
   const compiled = cp.metric(metric);
@@ -195,12 +206,14 @@ export async function metricVersions(
     const name = key.slice(cp.endpoints.namespace.length + 1);
     const table = await cp.tables.loadTable({ namespace: cp.endpoints.namespace, name });
     const version = table?.properties['lambdalake.version'] ?? key.slice(prefix.length);
+    const record = table ? readRunRecord(table.properties) : null;
     out.push({
       version,
       table: key,
       publication: table ? readPublication(table.properties, table.refs) : null,
       served: observed.servedVersions[metric] === version,
       current: compiled.version === version,
+      drift: record?.drift ? (JSON.parse(record.drift) as DriftSummary) : null,
     });
   }
   return out.sort((a, b) =>

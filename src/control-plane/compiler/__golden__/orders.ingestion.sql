@@ -67,8 +67,8 @@ CREATE TEMPORARY TABLE `orders__dead_letters` (
 
 EXECUTE STATEMENT SET
 BEGIN
-INSERT INTO `lake`.`lambdalake`.`orders_master`
-SELECT `order_id`, `user_id`, `product`, `amount`, `event_time`
+INSERT INTO `lake`.`lambdalake`.`orders_master` (`order_id`, `user_id`, `product`, `amount`, `event_time`, `lambdalake_topic`, `lambdalake_partition`, `lambdalake_offset`)
+SELECT `order_id`, `user_id`, `product`, `amount`, `event_time`, 'orders' AS `lambdalake_topic`, `lambdalake_partition`, `lambdalake_offset`
 FROM `orders__checked`
 WHERE `lambdalake_problem` IS NULL;
 INSERT INTO `orders__dead_letters`

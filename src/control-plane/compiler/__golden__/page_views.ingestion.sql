@@ -69,8 +69,8 @@ CREATE TEMPORARY TABLE `page_views__dead_letters` (
 
 EXECUTE STATEMENT SET
 BEGIN
-INSERT INTO `lake`.`lambdalake`.`page_views_master`
-SELECT `event_id`, `user_id`, `country`, `page`, `action`, `event_time`
+INSERT INTO `lake`.`lambdalake`.`page_views_master` (`event_id`, `user_id`, `country`, `page`, `action`, `event_time`, `lambdalake_topic`, `lambdalake_partition`, `lambdalake_offset`)
+SELECT `event_id`, `user_id`, `country`, `page`, `action`, `event_time`, 'page_views' AS `lambdalake_topic`, `lambdalake_partition`, `lambdalake_offset`
 FROM `page_views__checked`
 WHERE `lambdalake_problem` IS NULL;
 INSERT INTO `page_views__dead_letters`
