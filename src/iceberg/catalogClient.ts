@@ -5,6 +5,7 @@ import {
   UnsupportedOperationError,
 } from './errors.ts';
 import { createCatalogApi, unwrap, type CatalogApi, type TransportOptions } from './transport.ts';
+import { SchemeFileIO } from './fileIO.ts';
 import type {
   CatalogConfig,
   LoadTableResult,
@@ -70,6 +71,15 @@ export class IcebergCatalogClient {
       endpoints: data.endpoints ?? null,
     };
     return this.configured;
+  }
+
+  /**
+   * A FileIO for the warehouse's files, configured as Iceberg's own clients are: by the catalog's
+   * merged properties (in S3 mode the stack's catalog answers endpoint, path style and keys as
+   * /v1/config defaults; a cloud catalog answers none and the AWS SDK's chain applies).
+   */
+  async fileIO(): Promise<SchemeFileIO> {
+    return new SchemeFileIO((await this.config()).properties);
   }
 
   private async prefix(): Promise<string> {

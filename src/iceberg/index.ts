@@ -27,7 +27,15 @@ export {
   type SnapshotFiles,
   type LessThanPredicate,
 } from './metadataReader.ts';
-export { LocalFileIO, S3FileIO, SchemeFileIO, localPath, type FileIO } from './fileIO.ts';
+export {
+  LocalFileIO,
+  S3FileIO,
+  SchemeFileIO,
+  localDataFiles,
+  localPath,
+  s3ClientConfig,
+  type FileIO,
+} from './fileIO.ts';
 export { idText, idValue, parseJson, stringifyJson } from './losslessJson.ts';
 export * from './errors.ts';
 export type * from './types.ts';

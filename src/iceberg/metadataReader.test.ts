@@ -102,7 +102,7 @@ test('live files of a snapshot are read from its manifest list and manifests, an
       file(1, 'mem:/deletes.parquet', 20780, '2026-11-23T00:00:00Z', 1),
     ]),
   };
-  const io: FileIO = { read: async (location) => files[location]! };
+  const io: Pick<FileIO, 'read'> = { read: async (location) => files[location]! };
   const metadata = {
     location: 'mem:/t',
     'current-snapshot-id': 5,

@@ -39,7 +39,7 @@ const CONTENT = ['data', 'position-deletes', 'equality-deletes'] as const;
  */
 export async function readSnapshotFiles(
   metadata: TableMetadata,
-  io: FileIO,
+  io: Pick<FileIO, 'read'>,
   options: { snapshotId?: string; where?: LessThanPredicate } = {},
 ): Promise<SnapshotFiles> {
   const wanted =

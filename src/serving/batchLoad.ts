@@ -6,12 +6,7 @@ import { pipeline } from 'node:stream/promises';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import {
-  type IcebergCatalogClient,
-  localPath,
-  readSnapshotFiles,
-  SchemeFileIO,
-} from '../iceberg/index.ts';
+import { type IcebergCatalogClient, localDataFiles, readSnapshotFiles } from '../iceberg/index.ts';
 import { cutoverLiteral, quoteIdent, type UnionSpec } from './datasets.ts';
 import { ServingError } from './errors.ts';
 import { INTERNAL_SCHEMA } from './internalSchema.ts';
@@ -25,7 +20,8 @@ function duckLiteral(text: string): string {
 /**
  * Loads a publication's batch side into its own PostgreSQL table: the pinned snapshot's rows with a
  * grain below the cutover. DuckDB reads the snapshot's Parquet files (found through the Iceberg
- * manifests, pruned to the cutover) and writes CSV, which PostgreSQL takes through COPY: no value
+ * manifests, pruned to the cutover; copied to a temporary folder first when the warehouse is on S3,
+ * since DuckDB's httpfs extension is not installed) and writes CSV, which PostgreSQL takes through COPY: no value
  * passes through JavaScript numbers, so decimals and timestamps arrive exactly as Flink wrote them.
  * The table is created and filled in one transaction under a lock on its name, so replicas loading
  * the same publication at once load it once. Returns the table's row count.
@@ -68,7 +64,8 @@ async function copySnapshot(
   const [namespace, ...rest] = union.batch.table.split('.');
   const { metadata } = await catalog.loadTable({ namespace: [namespace!], name: rest.join('.') });
   const cutoverMs = Date.parse(union.batch.cutover);
-  const files = await readSnapshotFiles(metadata, new SchemeFileIO(), {
+  const io = await catalog.fileIO();
+  const files = await readSnapshotFiles(metadata, io, {
     snapshotId: union.batch.snapshotId!,
     where: { column: union.grainColumn, beforeMs: cutoverMs },
   });
@@ -81,7 +78,12 @@ async function copySnapshot(
   const folder = await mkdtemp(join(tmpdir(), 'lambdalake-batch-'));
   const csv = join(folder, 'rows.csv');
   try {
-    const list = files.dataFiles.map((f) => duckLiteral(localPath(f.path))).join(', ');
+    const paths = await localDataFiles(
+      io,
+      files.dataFiles.map((f) => f.path),
+      folder,
+    );
+    const list = paths.map(duckLiteral).join(', ');
     const cols = union.columns.map((c) => quoteIdent(c.name)).join(', ');
     await duck.run(
       `COPY (SELECT ${cols} FROM read_parquet([${list}]) WHERE ${quoteIdent(union.grainColumn)} < ${cutoverLiteral(union)}) TO ${duckLiteral(csv)} (FORMAT csv, HEADER false)`,

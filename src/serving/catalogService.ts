@@ -147,10 +147,13 @@ export class CatalogService {
     return this.serial(async () => {
       const stored = await this.store.list();
       const applied = await this.engine.applied();
-      const changes = stored.filter((d) => {
-        const served = applied.get(d.path.join('.'));
-        return served?.tag !== d.tag || served.id !== d.id;
-      });
+      const changes = stored
+        .filter((d) => {
+          const served = applied.get(d.path.join('.'));
+          return served?.tag !== d.tag || served.id !== d.id;
+        })
+        // Union views first: an SQL dataset (a derived metric's view) reads them.
+        .sort((a, b) => Number(Boolean(a.sql)) - Number(Boolean(b.sql)));
       // Every speed table is registered first, so the loader catches them all up at once.
       await Promise.all(
         changes.map((d) =>

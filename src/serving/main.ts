@@ -69,7 +69,7 @@ export async function startServing(
   // DuckDB only reads the Parquet files of batch snapshots; it serves no query.
   const duckdb = await DuckDBInstance.create(':memory:', { threads: '2' });
   const duck = await duckdb.connect();
-  const views = new UnionViews(store, catalog, duck, kafka, config.catchUpMs);
+  const views = new UnionViews(store, catalog, duck, kafka, config.catchUpMs, log);
   const service = new CatalogService(new DatasetStore(catalog), views, log);
   log(`serving: ${await service.refresh()} dataset(s) applied from the catalog`);
   const runner = new SqlRunner(config.pgUrl);

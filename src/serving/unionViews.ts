@@ -20,6 +20,7 @@ import {
   recordDrift,
   type DriftReport,
 } from './drift.ts';
+import { appliedSqlDatasets, restoreDroppedViews } from './dependentViews.ts';
 import { ServingError } from './errors.ts';
 import { INTERNAL_SCHEMA, reservedSchema } from './internalSchema.ts';
 import { postgresType } from './pgTypes.ts';
@@ -56,6 +57,7 @@ export class UnionViews {
     private readonly duck: DuckDBConnection,
     private readonly kafka: Kafka,
     private readonly catchUpMs: number,
+    private readonly log: (message: string) => void = () => undefined,
   ) {}
 
   /** Registers a union view's speed table so the active loader starts on it before the switch. */
@@ -190,8 +192,17 @@ export class UnionViews {
       // come back when the catalog applies them again.
       if (errorCode(error) !== '42P16') throw error;
       await client.query('ROLLBACK TO SAVEPOINT replace_view');
+      const dependents = await appliedSqlDatasets(client);
       await client.query(`DROP VIEW ${view.qualified} CASCADE`);
       await client.query(`CREATE VIEW ${view.qualified} AS ${sql}`);
+      // Views built on this one (derived metrics) come back in this same transaction.
+      const left = await restoreDroppedViews(client, dependents, (qualified) =>
+        client.query(`GRANT SELECT ON ${qualified} TO ${reader}`).then(() => undefined),
+      );
+      if (left.length > 0)
+        this.log(
+          `serving: ${left.join(', ')} no longer run on the new columns of ${path.join('.')}; not served until the catalog applies them again`,
+        );
     }
     await client.query(`GRANT SELECT ON ${view.qualified} TO ${reader}`);
   }

@@ -8,7 +8,8 @@ import { lastLines, ServiceStartError, StackError } from './errors.ts';
 import { resolveLayout } from './layout.ts';
 import { boundBeyond, formatListenAddress, listeningSocketsOf } from './listeningSockets.ts';
 import { resolvePorts } from './ports.ts';
-import { isOurProcess, sleep, spawnDetached, stopProcessGroup } from './processes.ts';
+import { isOurProcess, sleep, stopProcessGroup } from './processes.ts';
+import { launchService } from './launchService.ts';
 import type { ProgressReporter } from './progress.ts';
 import { findMarkedProcesses } from './processScan.ts';
 import {
@@ -55,6 +56,18 @@ export interface StackOptions {
    * `up` chose, else a local warehouse.
    */
   s3?: boolean;
+  /**
+   * The container stack (`--containers`, LAMBDALAKE_CONTAINERS=1): services it starts run as
+   * containers through testcontainers instead of processes (serving stays a process).
+   */
+  containers?: boolean;
+}
+
+/** Whether `up` starts services as containers: the option, else LAMBDALAKE_CONTAINERS. */
+function containersRequested(options: StackOptions): boolean {
+  if (options.containers !== undefined) return options.containers;
+  const raw = (options.env ?? process.env).LAMBDALAKE_CONTAINERS ?? '';
+  return raw === '1' || raw.toLowerCase() === 'true';
 }
 
 /** The stack's context from the environment; artifact paths are computed, not downloaded. */
@@ -132,6 +145,7 @@ export async function stackUp(
   );
   ctx.artifacts = await resolveArtifacts(ctx.layout.cache, progress, { s3: ctx.s3 !== null });
   const state = await readStackState(ctx.layout.run);
+  const containers = containersRequested(options);
   const started: ServiceName[] = [];
   let saving = Promise.resolve();
   const save = () => (saving = saving.then(() => writeStackState(ctx.layout.run, state)));
@@ -148,18 +162,19 @@ export async function stackUp(
         } else {
           await progress.step(`starting ${service.name} on ${service.url}`, async () => {
             await assertPortFree(service);
-            const launch = await service.prepare();
             const logFile = logFileOf(ctx, service.name);
-            const pid = spawnDetached(launch, logFile);
+            const { pid, container } = await launchService(ctx, service, logFile, containers);
             state[service.name] = {
               pid,
               marker: serviceMarker(ctx.layout.run, service.name),
               startedAt: new Date().toISOString(),
               logFile,
+              ...(container ? { container } : {}),
             };
             await save();
             started.push(service.name);
-            await waitHealthy(service, logFile, pid);
+            // A container's pid is the host's view of it, which Docker Desktop's VM does not share.
+            await waitHealthy(service, logFile, container ? undefined : pid);
           });
         }
         if (service.ready) await progress.step(`${service.name}: setting up`, service.ready);
@@ -259,6 +274,14 @@ export async function stackDown(
     const marker = serviceMarker(ctx.layout.run, name);
     const pids = new Set<number>(await findMarkedProcesses(marker));
     const recorded = state[name];
+    if (recorded?.container) {
+      const container = recorded.container;
+      const { removeContainerNamed } = await import('./containers/containerRuntime.ts');
+      const removed = await progress.step(`removing container ${container}`, () =>
+        removeContainerNamed(container),
+      );
+      if (removed) stopped.push(name);
+    }
     if (recorded) pids.add(recorded.pid);
     for (const pid of pids) {
       const outcome = await progress.step(`stopping ${name} (pid ${pid})`, () =>

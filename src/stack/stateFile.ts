@@ -8,6 +8,8 @@ export interface StartedService {
   marker: string;
   startedAt: string;
   logFile: string;
+  /** The container's name when it runs as a container (its pid is then the container's main process). */
+  container?: string;
 }
 
 export type StackState = Partial<Record<ServiceName, StartedService>>;

@@ -37,3 +37,18 @@ export const STACK_VERSIONS = {
 } as const;
 
 export type StackVersions = typeof STACK_VERSIONS;
+
+/**
+ * The images of the container stack (`stack up --containers`), official images by default. The JVM
+ * services run the same jars and command lines as the process stack (mounted from the artifact
+ * cache), so their images only need a Java runtime on PATH; PostgreSQL and MinIO are configured
+ * through their images' own interfaces. Where no registry is reachable,
+ * scripts/build-stack-images.sh builds stand-ins under these names.
+ */
+export const STACK_IMAGES = {
+  kafka: 'docker.io/apache/kafka:4.2.0',
+  flink: 'docker.io/library/flink:2.1.3-java17',
+  icebergCatalog: 'docker.io/apache/iceberg-rest-fixture:1.10.1',
+  postgres: 'docker.io/library/postgres:15-bookworm',
+  s3: 'docker.io/minio/minio:latest',
+} as const;

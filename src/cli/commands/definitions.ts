@@ -55,7 +55,7 @@ export function validateCommand(): Command {
       } else if (problems.length === 0) {
         const p = result.ok ? result.project : null;
         process.stdout.write(
-          `ok: ${p?.sources.size ?? 0} source(s), ${p?.metrics.size ?? 0} metric(s)${flinkChecked ? ', Flink plans every metric in batch and streaming mode' : ''}\n`,
+          `ok: ${p?.sources.size ?? 0} source(s), ${p?.metrics.size ?? 0} metric(s), ${p?.derived.size ?? 0} derived metric(s)${flinkChecked ? ', Flink plans every metric in batch and streaming mode' : ''}\n`,
         );
       } else {
         process.stdout.write(
@@ -93,9 +93,10 @@ export function planCommand(): Command {
         // The bindings deploy uses (ports, namespace and endpoints from the same environment).
         const compiled = compileProject(result.project, bindingsFor(controlPlaneEndpoints()));
         const metrics = compiled.metrics.filter((m) => !only || m.name === only);
-        if (only && metrics.length === 0)
+        const derived = compiled.derived.filter((d) => !only || d.name === only);
+        if (only && metrics.length === 0 && derived.length === 0)
           throw new Error(
-            `no metric '${only}': metrics are ${compiled.metrics.map((m) => m.name).join(', ')}`,
+            `no metric '${only}': metrics are ${[...compiled.metrics, ...compiled.derived].map((m) => m.name).join(', ')}`,
           );
         // Scripts are shown for the cutover a first deploy would pick now (DESIGN §5's rule).
         const plans = metrics.map((m) => {
@@ -112,10 +113,20 @@ export function planCommand(): Command {
             unionView: m.unionViewSql,
           };
         });
+        // Derived metrics: the view serving runs over the union views, with the versions it reads.
+        const derivedPlans = derived.map((d) => ({
+          metric: d.name,
+          version: d.version,
+          derived: true,
+          inputs: d.inputs,
+          view: d.path.join('.'),
+          viewSql: d.viewSql,
+        }));
         const changes = opts.changes ? await deployChanges(opts.dir) : null;
         if (opts.json) {
+          const all = [...plans, ...derivedPlans];
           process.stdout.write(
-            JSON.stringify(changes ? { metrics: plans, changes } : plans, null, 2) + '\n',
+            JSON.stringify(changes ? { metrics: all, changes } : all, null, 2) + '\n',
           );
           return;
         }
@@ -128,6 +139,10 @@ export function planCommand(): Command {
               .join(', ')})\n${p.streamingScript}\n\n-- union view\n${p.unionView}\n\n`,
           );
         }
+        for (const d of derivedPlans)
+          process.stdout.write(
+            `== ${d.metric} (derived, version ${d.version}) → ${d.view}, over ${d.inputs.map((i) => `${i.metric} v${i.version}`).join(', ')}\n\n-- derived view (PostgreSQL, over the union views)\n${d.viewSql}\n\n`,
+          );
         if (changes)
           process.stdout.write(
             `== deploy would\n${changes.length > 0 ? changes.map((c) => `- ${c}`).join('\n') : '(nothing to do)'}\n`,

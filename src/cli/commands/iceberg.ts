@@ -4,7 +4,6 @@ import {
   IcebergCatalogClient,
   readSnapshotFiles,
   refsOf,
-  SchemeFileIO,
   snapshotHistory,
 } from '../../iceberg/index.ts';
 
@@ -57,7 +56,7 @@ export function icebergCommand(): Command {
       const metadata = (await catalog.loadTable(ident)).metadata;
       const snapshots = snapshotHistory(metadata);
       const refs = refsOf(metadata);
-      const files = await readSnapshotFiles(metadata, new SchemeFileIO());
+      const files = await readSnapshotFiles(metadata, await catalog.fileIO());
       const value = { table: target, location: metadata.location, snapshots, refs, files };
       out(value, () =>
         [

@@ -30,9 +30,16 @@ export function stackCommand(): Command {
       '--s3',
       'S3 warehouse mode: a local S3 server (MinIO) holds the Iceberg warehouse and Flink checkpoints (also LAMBDALAKE_S3=1); a run folder keeps the mode of its first up',
     )
-    .action(async (opts: { json?: boolean; s3?: boolean }) => {
+    .option(
+      '--containers',
+      'start the services as containers through testcontainers (Docker, or podman serving the Docker API), on the same ports (also LAMBDALAKE_CONTAINERS=1); serving stays a process',
+    )
+    .action(async (opts: { json?: boolean; s3?: boolean; containers?: boolean }) => {
       const started = Date.now();
-      const result = await stackUp(stderrProgress(), opts.s3 ? { s3: true } : {});
+      const result = await stackUp(stderrProgress(), {
+        ...(opts.s3 ? { s3: true } : {}),
+        ...(opts.containers ? { containers: true } : {}),
+      });
       process.stderr.write(
         result.started.length === 0
           ? 'stack already running: nothing started\n'

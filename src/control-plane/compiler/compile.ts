@@ -14,6 +14,7 @@ import { checkedViewName, checkedViewSql, RAW } from './validity.ts';
 import { metricVersion } from './version.ts';
 import { batchDimensionView, streamingDimensionBinding } from './dimensionBinding.ts';
 import { LEDGER, LEDGER_COLUMNS, ledgerSelect } from './ledger.ts';
+import { compileDerived, type CompiledDerived } from './derivedView.ts';
 
 /** Ingestion commits to Iceberg on checkpoints: this bounds how stale a batch cycle's master can be. */
 export const INGESTION_CHECKPOINT_INTERVAL = '1 s';
@@ -88,6 +89,8 @@ export interface CompiledMetric {
 export interface CompiledProject {
   sources: CompiledSource[];
   metrics: CompiledMetric[];
+  /** Derived metrics: views over the metrics' union views (derivedView.ts). */
+  derived: CompiledDerived[];
 }
 
 /** The compiler: a pure function from validated definitions and runtime bindings to everything that runs. */
@@ -103,7 +106,11 @@ export function compileProject(project: Project, bindings: RuntimeBindings): Com
       m.dimensions.map((d) => project.sources.get(d)!.definition),
     ),
   );
-  return { sources, metrics };
+  const versions = new Map(metrics.map((m) => [m.name, m.version]));
+  const derived = [...project.derived.values()].map((d) =>
+    compileDerived(d, versions, bindings.namespace),
+  );
+  return { sources, metrics, derived };
 }
 
 function catalogDdl(b: RuntimeBindings): string {

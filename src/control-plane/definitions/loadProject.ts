@@ -13,6 +13,8 @@ import {
 } from './schema.ts';
 import { readsTable } from './sqlShape.ts';
 import { checkDimensionJoins, dimensionSourceProblems } from './dimensionJoins.ts';
+import { checkDerived, type LoadedDerived } from './derivedChecks.ts';
+import { derivedSchema } from './derivedSchema.ts';
 import { parseLocatedYaml, type LocatedYaml } from './yamlFile.ts';
 
 export interface LoadedSource {
@@ -37,6 +39,8 @@ export interface Project {
   root: string;
   sources: Map<string, LoadedSource>;
   metrics: Map<string, LoadedMetric>;
+  /** Derived metrics (pipelines/derived): views over other metrics' union views. */
+  derived: Map<string, LoadedDerived>;
 }
 
 export type LoadResult =
@@ -71,9 +75,13 @@ export async function loadProject(root: string): Promise<LoadResult> {
     checkSource(parsed.value, where, problems);
     sources.set(parsed.value.name, { file: parsed.file, definition: parsed.value });
   }
+  const invalidMetrics = new Set<string>();
   for (const file of await yamlFiles(join(root, 'pipelines', 'metrics'))) {
     const parsed = await parseFile(root, file, metricSchema, problems, located);
-    if (!parsed) continue;
+    if (!parsed) {
+      invalidMetrics.add(nameIn(located.get(relative(root, file))));
+      continue;
+    }
     const where = located.get(parsed.file)!;
     if (metrics.has(parsed.value.name))
       problems.push(
@@ -130,8 +138,50 @@ export async function loadProject(root: string): Promise<LoadResult> {
       dimensions: checked?.dimensions ?? [],
     });
   }
+  const derived = await loadDerived(root, sources, metrics, invalidMetrics, problems, located);
   if (problems.length > 0) return { ok: false, problems };
-  return { ok: true, project: { root, sources, metrics } };
+  return { ok: true, project: { root, sources, metrics, derived } };
+}
+
+function nameIn(yaml: LocatedYaml | undefined): string {
+  const name = (yaml?.value as { name?: unknown } | undefined)?.name;
+  return typeof name === 'string' ? name : '';
+}
+
+/** pipelines/derived/*.yaml, checked against the metrics they read (derivedChecks.ts). */
+async function loadDerived(
+  root: string,
+  sources: ReadonlyMap<string, LoadedSource>,
+  metrics: ReadonlyMap<string, LoadedMetric>,
+  notLoaded: ReadonlySet<string>,
+  problems: DefinitionProblem[],
+  located: Map<string, LocatedYaml>,
+): Promise<Map<string, LoadedDerived>> {
+  const inputs = new Map(
+    [...metrics].map(([name, m]) => [
+      name,
+      { definition: m.definition, source: sources.get(m.definition.source)?.definition },
+    ]),
+  );
+  const derived = new Map<string, LoadedDerived>();
+  for (const file of await yamlFiles(join(root, 'pipelines', 'derived'))) {
+    const parsed = await parseFile(root, file, derivedSchema, problems, located);
+    if (!parsed) continue;
+    const where = located.get(parsed.file)!;
+    if (derived.has(parsed.value.name)) {
+      problems.push(
+        at(
+          where,
+          ['name'],
+          `duplicate derived metric name '${parsed.value.name}' (also in ${derived.get(parsed.value.name)!.file})`,
+        ),
+      );
+      continue;
+    }
+    const checked = checkDerived(parsed.value, where, inputs, notLoaded, problems);
+    if (checked) derived.set(parsed.value.name, checked);
+  }
+  return derived;
 }
 
 /** loadProject that throws a DefinitionError listing every problem. */

@@ -14,6 +14,7 @@ import {
   type MasterColumn,
   type MasterSchema,
 } from './definitionChanges.ts';
+import { describeDerivedAction, type DerivedAction } from './derivedPlan.ts';
 
 export interface DesiredTable {
   table: TableRef;
@@ -91,7 +92,8 @@ export type DeployAction =
   | { kind: 'switch-version'; metric: string; from: string | null; to: string }
   | { kind: 'stop-job'; jobId: string; name: string; reason: string }
   | { kind: 'unserve-metric'; metric: string; version: string }
-  | { kind: 'repair-serving'; metric: string; version: string; reason: string };
+  | { kind: 'repair-serving'; metric: string; version: string; reason: string }
+  | DerivedAction;
 
 const ALIVE = new Set([
   'INITIALIZING',
@@ -282,5 +284,8 @@ export function describeAction(action: DeployAction): string {
       return `repair the union view of ${action.metric}: ${action.reason}; registering version ${action.version}'s publication`;
     case 'unserve-metric':
       return `stop serving ${action.metric} (version ${action.version}): no longer defined; its tables and topic are kept`;
+    case 'register-derived':
+    case 'unserve-derived':
+      return describeDerivedAction(action);
   }
 }

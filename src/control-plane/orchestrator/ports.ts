@@ -128,6 +128,16 @@ export interface DimensionRuntime {
   masterTable: TableRef;
 }
 
+/** SQL datasets in serving (derived metrics' views), over its catalog API like union views. */
+export interface DerivedViewRegistry {
+  /** The SQL of the dataset serving holds at `path`; null when it holds none (or a union view). */
+  servedSql(path: string[]): Promise<string | null>;
+  /** Creates or replaces the SQL dataset at `path`. */
+  registerSqlView(path: string[], sql: string): Promise<void>;
+  /** Removes the dataset at `path`; nothing to remove is not an error. */
+  removeView(path: string[]): Promise<void>;
+}
+
 /** Everything the batch cycle needs to know about one metric version (filled from the compiler's output). */
 export interface MetricRuntime {
   metric: string;

@@ -13,7 +13,7 @@ import type { RuntimeBindings } from '../compiler/bindings.ts';
 import { DEFAULT_NAMESPACE } from '../compiler/names.ts';
 import { loadProjectOrThrow, type Project } from '../definitions/loadProject.ts';
 import type { BatchCycleDeps } from '../orchestrator/batchCycle.ts';
-import type { MetricRuntime } from '../orchestrator/ports.ts';
+import type { DerivedViewRegistry, MetricRuntime } from '../orchestrator/ports.ts';
 import { SPEED_READS_FROM_PROPERTY } from '../orchestrator/cutover.ts';
 import { SERVED_PREFIX } from '../orchestrator/reconcile.ts';
 import { ControlPlaneError } from '../errors.ts';
@@ -89,6 +89,8 @@ export interface ControlPlane {
   tables: IcebergTables;
   engine: FlinkEngine;
   admin: Admin;
+  /** Serving's SQL datasets: the derived metrics' views. */
+  derivedViews: DerivedViewRegistry;
   batchDeps(progress?: (message: string) => void): BatchCycleDeps;
   metric(name: string): CompiledMetric;
   sourceOf(metric: CompiledMetric): CompiledSource;
@@ -152,6 +154,7 @@ export async function openControlPlane(
     tables,
     engine,
     admin,
+    derivedViews: serving,
     metric,
     sourceOf,
     runtimeOf,

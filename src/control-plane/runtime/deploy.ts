@@ -40,6 +40,12 @@ import { names, servingSchema } from '../compiler/names.ts';
 import type { ControlPlane } from './controlPlane.ts';
 import { jobProblems } from '../orchestrator/health.ts';
 import type { JobView } from '../orchestrator/ports.ts';
+import {
+  DERIVED_PREFIX,
+  planDerived,
+  type DesiredDerived,
+  type ObservedDerived,
+} from '../orchestrator/derivedPlan.ts';
 
 export { SERVED_PREFIX } from '../orchestrator/reconcile.ts';
 
@@ -171,6 +177,33 @@ function currentMasterSchema(metadata: TableMetadata): MasterSchema {
   };
 }
 
+/** The derived views the definitions want served, with the exact SQL serving must hold. */
+export function desiredDerived(cp: ControlPlane): DesiredDerived[] {
+  return cp.compiled.derived.map((d) => ({
+    name: d.name,
+    version: d.version,
+    path: d.path,
+    sql: d.viewSql,
+  }));
+}
+
+/** What serving holds for each derived view, and which ones the namespace records as served. */
+export async function observeDerived(cp: ControlPlane): Promise<ObservedDerived> {
+  const ns = [cp.endpoints.namespace];
+  const properties = (await cp.catalog.namespaceExists(ns))
+    ? await cp.catalog.loadNamespace(ns)
+    : {};
+  const recorded = Object.fromEntries(
+    Object.entries(properties)
+      .filter(([k]) => k.startsWith(DERIVED_PREFIX))
+      .map(([k, v]) => [k.slice(DERIVED_PREFIX.length), v]),
+  );
+  const servedSql = new Map<string, string | null>();
+  for (const d of cp.compiled.derived)
+    servedSql.set(d.name, await cp.derivedViews.servedSql(d.path));
+  return { servedSql, recorded };
+}
+
 /** Alive jobs of this deployment that are restarting or failed recently, with the root cause. */
 async function crashLoopingJobs(
   cp: ControlPlane,
@@ -227,7 +260,11 @@ export async function deploy(
       `deploy refused ${refused.length} definition change(s); nothing was changed:\n${refused.map((r) => `  ${r}`).join('\n')}`,
       false,
     );
-  const actions = planDeployment(desired, observed);
+  const actions: DeployAction[] = [
+    ...planDeployment(desired, observed),
+    // Last: a derived view reads the union views the actions above switch.
+    ...planDerived(desiredDerived(cp), await observeDerived(cp)),
+  ];
   if (actions.length === 0) say('nothing to do: everything is deployed and running');
   const batches: DeployResult['batches'] = [];
   if (options.dryRun) return { actions, batches, wallMs: Date.now() - started };
@@ -323,6 +360,20 @@ async function execute(
         .serving.removeView([servingSchema(cp.endpoints.namespace), action.metric]);
       await cp.catalog.updateNamespaceProperties([cp.endpoints.namespace], {}, [
         `${SERVED_PREFIX}${action.metric}`,
+      ]);
+      return null;
+    case 'register-derived': {
+      const derived = cp.compiled.derived.find((d) => d.name === action.name)!;
+      await cp.derivedViews.registerSqlView(derived.path, derived.viewSql);
+      await cp.catalog.updateNamespaceProperties([cp.endpoints.namespace], {
+        [`${DERIVED_PREFIX}${action.name}`]: action.version,
+      });
+      return null;
+    }
+    case 'unserve-derived':
+      await cp.derivedViews.removeView([servingSchema(cp.endpoints.namespace), action.name]);
+      await cp.catalog.updateNamespaceProperties([cp.endpoints.namespace], {}, [
+        `${DERIVED_PREFIX}${action.name}`,
       ]);
       return null;
   }

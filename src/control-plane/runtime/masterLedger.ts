@@ -1,9 +1,11 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import {
   IcebergCatalogClient,
-  localPath,
+  localDataFiles,
   readSnapshotFiles,
-  SchemeFileIO,
   type DataFileEntry,
 } from '../../iceberg/index.ts';
 import { LEDGER } from '../compiler/ledger.ts';
@@ -31,7 +33,9 @@ export class DuckDbMasterLedger implements MasterLedger {
     const meta = (
       await this.catalog.loadTable({ namespace: [master.namespace], name: master.name })
     ).metadata;
-    const { dataFiles } = await readSnapshotFiles(meta, new SchemeFileIO(), { snapshotId });
+    // Local files are read in place; s3:// ones are copied to a temporary folder first.
+    const io = await this.catalog.fileIO();
+    const { dataFiles } = await readSnapshotFiles(meta, io, { snapshotId });
     const wanted = Object.entries(from).map(([p, o]) => ({
       partition: Number(p),
       from: BigInt(o),
@@ -46,13 +50,19 @@ export class DuckDbMasterLedger implements MasterLedger {
       wanted.map((w) => [w.partition, null]),
     );
     if (files.length === 0) return { highest, filesRead: 0, unledgeredFiles };
-    const list = files.map((f) => quote(localPath(f.path))).join(', ');
+    const folder = await mkdtemp(join(tmpdir(), 'lambdalake-ledger-'));
     const where = wanted
       .map((w) => `(${LEDGER.partition} = ${w.partition} AND ${LEDGER.offset} >= ${w.from})`)
       .join(' OR ');
     const instance = await DuckDBInstance.create(':memory:');
     const connection = await instance.connect();
     try {
+      const paths = await localDataFiles(
+        io,
+        files.map((f) => f.path),
+        folder,
+      );
+      const list = paths.map(quote).join(', ');
       const rows = (
         await connection.runAndReadAll(
           `SELECT ${LEDGER.partition} AS p, CAST(max(${LEDGER.offset}) AS VARCHAR) AS o FROM read_parquet([${list}], union_by_name = true) WHERE ${LEDGER.topic} = ${quote(topic)} AND (${where}) GROUP BY 1`,
@@ -62,6 +72,7 @@ export class DuckDbMasterLedger implements MasterLedger {
     } finally {
       connection.closeSync();
       instance.closeSync();
+      await rm(folder, { recursive: true, force: true });
     }
     return { highest, filesRead: files.length, unledgeredFiles };
   }

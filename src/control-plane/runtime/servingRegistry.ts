@@ -1,5 +1,6 @@
 import axios, { AxiosError, type AxiosInstance } from 'axios';
 import type {
+  DerivedViewRegistry,
   RegistrationResponse,
   ServingRegistry,
   UnionViewRegistration,
@@ -12,7 +13,7 @@ const SWITCH_TIMEOUT_MS = 180_000;
  * Registers union views in the serving endpoint over its Dremio-style catalog API (never by
  * importing it): GET by path, then PUT the dataset by id with its version tag, or POST a new one.
  */
-export class HttpServingRegistry implements ServingRegistry {
+export class HttpServingRegistry implements ServingRegistry, DerivedViewRegistry {
   private readonly http: AxiosInstance;
 
   constructor(
@@ -64,6 +65,37 @@ export class HttpServingRegistry implements ServingRegistry {
       return found.status === 200 ? (found.data.union ?? null) : null;
     } catch (error) {
       throw registryError(`reading view ${path.join('.')}`, this.url, error);
+    }
+  }
+
+  async servedSql(path: string[]): Promise<string | null> {
+    try {
+      const found = await this.http.get<{ sql?: string }>(
+        `/api/v3/catalog/by-path/${path.map(encodeURIComponent).join('/')}`,
+        { validateStatus: (s) => s === 200 || s === 404 },
+      );
+      return found.status === 200 ? (found.data.sql ?? null) : null;
+    } catch (error) {
+      throw registryError(`reading view ${path.join('.')}`, this.url, error);
+    }
+  }
+
+  async registerSqlView(path: string[], sql: string): Promise<void> {
+    const body = { entityType: 'dataset', type: 'VIRTUAL_DATASET', path, sql };
+    try {
+      const existing = await this.http.get<{ id: string; tag: string }>(
+        `/api/v3/catalog/by-path/${path.map(encodeURIComponent).join('/')}`,
+        { validateStatus: (s) => s === 200 || s === 404 },
+      );
+      if (existing.status === 200)
+        await this.http.put(`/api/v3/catalog/${existing.data.id}`, {
+          ...body,
+          id: existing.data.id,
+          tag: existing.data.tag,
+        });
+      else await this.http.post('/api/v3/catalog', body);
+    } catch (error) {
+      throw registryError(`registering view ${path.join('.')}`, this.url, error);
     }
   }
 

@@ -1,17 +1,16 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
-import {
-  IcebergCatalogClient,
-  localPath,
-  readSnapshotFiles,
-  SchemeFileIO,
-} from '../../iceberg/index.ts';
+import { IcebergCatalogClient, localDataFiles, readSnapshotFiles } from '../../iceberg/index.ts';
 import type { MetricRuntime, SnapshotValidator, TableRef } from '../orchestrator/ports.ts';
 import type { QualityCheck } from '../definitions/schema.ts';
 import { judgeRowCheck } from '../orchestrator/quality.ts';
 
 /**
  * Validates a batch view snapshot before publication, reading its data files with DuckDB (found
- * through the Iceberg metadata, not through Flink): every quality check of the definition holds,
+ * through the Iceberg metadata, not through Flink; copied to a temporary folder first when the
+ * warehouse is on S3, since DuckDB's httpfs extension is not installed): every quality check of the definition holds,
  * `min_rows` included once the master has rows below the cutover. There is no implicit "rows must
  * exist" rule: a metric that matches nothing yet publishes an empty batch side.
  */
@@ -27,7 +26,7 @@ export class DuckDbSnapshotValidator implements SnapshotValidator {
     snapshotId: string,
     context?: { cutoverMs: number },
   ): Promise<string[]> {
-    const io = new SchemeFileIO();
+    const io = await this.catalog.fileIO();
     const meta = (await this.catalog.loadTable({ namespace: [table.namespace], name: table.name }))
       .metadata;
     const files = snapshotId
@@ -56,12 +55,16 @@ export class DuckDbSnapshotValidator implements SnapshotValidator {
     }
     const valueChecks = checks.filter((c) => c.check !== 'min_rows');
     if (rows === 0 || valueChecks.length === 0) return failures;
+    const folder = await mkdtemp(join(tmpdir(), 'lambdalake-validate-'));
     const instance = await DuckDBInstance.create(':memory:');
     const connection = await instance.connect();
     try {
-      const list = files.dataFiles
-        .map((f) => `'${localPath(f.path).replace(/'/g, "''")}'`)
-        .join(', ');
+      const paths = await localDataFiles(
+        io,
+        files.dataFiles.map((f) => f.path),
+        folder,
+      );
+      const list = paths.map((p) => `'${p.replace(/'/g, "''")}'`).join(', ');
       for (const check of checks) {
         if (check.check === 'min_rows') {
           if (rows < check.value)
@@ -89,6 +92,7 @@ export class DuckDbSnapshotValidator implements SnapshotValidator {
     } finally {
       connection.closeSync();
       instance.closeSync();
+      await rm(folder, { recursive: true, force: true });
     }
     return failures;
   }
