@@ -10,6 +10,10 @@ const COUNT = Number(process.env.BENCH_METRICS ?? 500);
 const DERIVED = Number(process.env.BENCH_DERIVED ?? Math.floor(COUNT / 10));
 const dir = mkdtempSync(join(tmpdir(), 'lambdalake-bench-compile-'));
 cpSync('pipelines/sources', join(dir, 'pipelines/sources'), { recursive: true });
+// A fact and a dimension, for the metrics that join (issue 17 item 3).
+cpSync('test/fixtures/dimensions/pipelines/sources', join(dir, 'pipelines/sources'), {
+  recursive: true,
+});
 // The examples plus the accepted shapes (window TVFs of 15 minutes and a week, a month, a derived
 // key, a CTE with aliases), so the text shape check and the streaming rewrite are measured too.
 const templates = [
@@ -24,6 +28,7 @@ const templates = [
     'order_size_bands',
     'hourly_views_by_country',
   ].map((name) => ({ name, root: 'test/fixtures/shapes' })),
+  { name: 'revenue_by_category', root: 'test/fixtures/dimensions' },
   ...['purchases_by_country', 'product_views_by_country'].map((name) => ({
     name,
     root: 'test/fixtures/derived',
@@ -100,6 +105,7 @@ peak = Math.max(peak, process.memoryUsage().rss);
 console.log(
   JSON.stringify({
     metrics: compiled.metrics.length + compiled.derived.length,
+    withJoins: compiled.metrics.filter((m) => m.dimensions.length > 0).length,
     derived: compiled.derived.length,
     loadMs: Math.round(loaded - started),
     compileMs: Math.round(done - loaded),

@@ -53,7 +53,8 @@ export async function definitionsFor(
       ...compiled.sources.map((s) => ({
         name: s.topic,
         partitions: Math.max(3, s.partitions),
-        compacted: false,
+        // A dimension's topic keeps the newest row per key, as `deploy` creates it locally.
+        compacted: s.kind === 'dimension',
       })),
       ...compiled.metrics.map((m) => ({ name: m.speedTopic, partitions: 3, compacted: true })),
     ],

@@ -12,6 +12,7 @@ import { speedKeyExpression, speedSinkDdl } from './speedSink.ts';
 import { rawKafkaTableDdl, speedSourceView } from './sourceBinding.ts';
 import { checkedViewName, checkedViewSql, RAW } from './validity.ts';
 import { metricVersion } from './version.ts';
+import { batchDimensionView, streamingDimensionBinding } from './dimensionBinding.ts';
 import { LEDGER, LEDGER_COLUMNS, ledgerSelect } from './ledger.ts';
 import { compileDerived, type CompiledDerived } from './derivedView.ts';
 
@@ -31,6 +32,8 @@ export interface TableSpec {
 
 export interface CompiledSource {
   name: string;
+  /** A dimension's topic is compacted (the newest row per key is what metrics join). */
+  kind: 'fact' | 'dimension';
   topic: string;
   partitions: number;
   masterTable: TableSpec;
@@ -48,6 +51,8 @@ export interface CompiledMetric {
   name: string;
   version: string;
   source: string;
+  /** The dimensions the SQL joins on their key (source names); the batch pins each one's snapshot. */
+  dimensions: string[];
   sql: string;
   grainColumn: string;
   grainSize: string;
@@ -64,8 +69,15 @@ export interface CompiledMetric {
   speedTopic: string;
   speedJobName: string;
   batchJobName: string;
-  /** The batch script for a cutover over master snapshot `masterSnapshotId` (null: current). */
-  batchScript(cutoverMs: number, masterSnapshotId: string | null): string;
+  /**
+   * The batch script for a cutover over master snapshot `masterSnapshotId` (null: current), each
+   * joined dimension at its snapshot in `dimensionSnapshotIds` (absent: current).
+   */
+  batchScript(
+    cutoverMs: number,
+    masterSnapshotId: string | null,
+    dimensionSnapshotIds?: Readonly<Record<string, string>>,
+  ): string;
   /** The streaming script reading Kafka from `startMs` (cutover − lateness). */
   streamingScript(startMs: number): string;
   /** Per-statement config of the streaming job (runtime mode, state TTL, job name). */
@@ -91,6 +103,7 @@ export function compileProject(project: Project, bindings: RuntimeBindings): Com
       m.sql,
       bindings,
       m.shape,
+      m.dimensions.map((d) => project.sources.get(d)!.definition),
     ),
   );
   const versions = new Map(metrics.map((m) => [m.name, m.version]));
@@ -140,6 +153,7 @@ export function compileSource(source: SourceDefinition, b: RuntimeBindings): Com
   ].join('\n\n');
   return {
     name: source.name,
+    kind: source.kind,
     topic: source.topic,
     partitions: source.partitions,
     masterTable: {
@@ -173,9 +187,12 @@ export function compileSource(source: SourceDefinition, b: RuntimeBindings): Com
 export function metricColumns(
   metric: MetricDefinition,
   source: SourceDefinition,
+  dimensions: readonly SourceDefinition[] = [],
 ): { name: string; type: string }[] {
   const keyType = (k: string) =>
-    metric.key_types[k] ?? source.columns.find((c) => c.name === k)?.type ?? 'STRING';
+    metric.key_types[k] ??
+    [source, ...dimensions].flatMap((s) => s.columns).find((c) => c.name === k)?.type ??
+    'STRING';
   return [
     { name: metric.grain.column, type: 'TIMESTAMP(3)' },
     ...metric.keys.map((k) => ({ name: k, type: keyType(k) })),
@@ -193,9 +210,10 @@ export function compileMetric(
   sql: string,
   b: RuntimeBindings,
   shape?: MetricShape,
+  dimensions: readonly SourceDefinition[] = [],
 ): CompiledMetric {
-  const version = metricVersion(metric, source, sql);
-  const columns = metricColumns(metric, source);
+  const version = metricVersion(metric, source, sql, dimensions);
+  const columns = metricColumns(metric, source, dimensions);
   const outputList = columns.map((c) => ident(c.name)).join(', ');
   const batchName = names.batchTable(metric.name, version);
   const speedTopic = names.speedTopic(b.namespace, metric.name, version);
@@ -203,7 +221,11 @@ export function compileMetric(
   const sinkName = `${metric.name}__speed`;
   const rawName = `${source.name}__raw`;
 
-  const batchScript = (cutoverMs: number, masterSnapshotId: string | null) => {
+  const batchScript = (
+    cutoverMs: number,
+    masterSnapshotId: string | null,
+    dimensionSnapshotIds: Readonly<Record<string, string>> = {},
+  ) => {
     const hint = masterSnapshotId
       ? ` /*+ OPTIONS('snapshot-id' = ${lit(masterSnapshotId)}) */`
       : '';
@@ -222,6 +244,7 @@ export function compileMetric(
       catalogDdl(b),
       `-- The source name is bound to the master snapshot below the cutover, one row per ${source.dedupe_key ?? 'Kafka record'}.`,
       `CREATE TEMPORARY VIEW ${ident(source.name)} AS\n${view};`,
+      ...dimensions.map((d) => batchDimensionView(d, b, dimensionSnapshotIds[d.name] || null)),
       `INSERT OVERWRITE ${table(b, batchName)}\nSELECT ${outputList} FROM (\n${sql}\n) AS lambdalake_metric;`,
     ].join('\n\n');
   };
@@ -243,6 +266,9 @@ export function compileMetric(
       ),
       checkedViewSql(source, rawName),
       speedSourceView(source),
+      ...dimensions.flatMap((d) =>
+        streamingDimensionBinding(d, b, names.speedGroup(b.namespace, metric.name, version)),
+      ),
       speedSinkDdl(sinkName, speedTopic, columns, b),
       `INSERT INTO ${ident(sinkName)}\nSELECT ${speedKeyExpression([metric.grain.column, ...metric.keys])}, ${outputList} FROM (\n${streamingSql}\n) AS lambdalake_metric;`,
     ].join('\n\n');
@@ -251,6 +277,7 @@ export function compileMetric(
     name: metric.name,
     version,
     source: source.name,
+    dimensions: dimensions.map((d) => d.name),
     sql,
     grainColumn: metric.grain.column,
     grainSize: metric.grain.size,

@@ -7,6 +7,7 @@ import { metricColumns, streamingSqlOf } from './compile.ts';
 import { grainOf } from '../definitions/grain.ts';
 import { lineColumn, stripCommentsAndStrings } from '../definitions/sqlText.ts';
 import { checkPlanShape, type PlanFinding } from './planShape.ts';
+import { latestPerKey } from './dimensionBinding.ts';
 
 export interface ExplainOutcome {
   metric: string;
@@ -32,7 +33,10 @@ export async function explainMetrics(
     const metric = loaded.definition;
     const source = project.sources.get(metric.source)!.definition;
     const cols = source.columns.map((c) => `${ident(c.name)} ${c.type}`).join(', ');
-    const out = metricColumns(metric, source);
+    const dimensions = loaded.dimensions.map((d) => project.sources.get(d)!.definition);
+    const colsOf = (s: typeof source) =>
+      s.columns.map((c) => `${ident(c.name)} ${c.type}`).join(', ');
+    const out = metricColumns(metric, source, dimensions);
     const outCols = out.map((c) => `${ident(c.name)} ${c.type}`).join(', ');
     const select = (sql: string) =>
       `SELECT ${out.map((c) => ident(c.name)).join(', ')} FROM (\n${sql}\n) AS lambdalake_metric`;
@@ -64,11 +68,20 @@ export async function explainMetrics(
       });
     const batch = await attempt('batch', [
       `CREATE TEMPORARY TABLE ${ident(source.name)} (${cols}) WITH ('connector' = 'datagen', 'number-of-rows' = '1')`,
+      ...dimensions.map(
+        (d) =>
+          `CREATE TEMPORARY TABLE ${ident(d.name)} (${colsOf(d)}) WITH ('connector' = 'datagen', 'number-of-rows' = '1')`,
+      ),
       `CREATE TEMPORARY TABLE lambdalake_sink (${outCols}) WITH ('connector' = 'blackhole')`,
     ]);
     const wm = `WATERMARK FOR ${ident(source.event_time)} AS ${ident(source.event_time)} - ${flinkInterval(parseDuration(source.watermark_delay)!)}`;
     const streaming = await attempt('streaming', [
       `CREATE TEMPORARY TABLE ${ident(source.name)} (${cols}, ${wm}) WITH ('connector' = 'kafka', 'topic' = 'explain', 'properties.bootstrap.servers' = '127.0.0.1:1', 'properties.group.id' = 'explain', 'scan.startup.mode' = 'latest-offset', 'format' = 'json')`,
+      // A dimension streams as its changelog: the newest row per key, as the speed job binds it.
+      ...dimensions.flatMap((d) => [
+        `CREATE TEMPORARY TABLE ${ident(`${d.name}__explain`)} (${colsOf(d)}) WITH ('connector' = 'kafka', 'topic' = 'explain', 'properties.bootstrap.servers' = '127.0.0.1:1', 'properties.group.id' = 'explain', 'scan.startup.mode' = 'earliest-offset', 'format' = 'json')`,
+        `CREATE TEMPORARY VIEW ${ident(d.name)} AS ${latestPerKey(d, ident(`${d.name}__explain`), '')}`,
+      ]),
       `CREATE TEMPORARY TABLE lambdalake_sink (${outCols}, PRIMARY KEY (${pk}) NOT ENFORCED) WITH ('connector' = 'upsert-kafka', 'topic' = 'explain', 'properties.bootstrap.servers' = '127.0.0.1:1', 'key.format' = 'json', 'value.format' = 'json')`,
     ]);
     outcomes.push({ metric: metric.name, batch, streaming, findings });

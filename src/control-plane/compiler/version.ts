@@ -43,6 +43,7 @@ export function metricVersion(
   metric: MetricDefinition,
   source: SourceDefinition,
   sql: string,
+  dimensions: readonly SourceDefinition[] = [],
 ): string {
   const material = {
     // How a source is bound changes results too: since binding 2 (issue 14) bad records are dead
@@ -61,6 +62,19 @@ export function metricVersion(
     // name, so versions of metrics without derived keys are unchanged.
     keys: metric.keys.map((k) => (metric.key_types[k] ? [k, metric.key_types[k]] : k)),
     measures: metric.measures.map((m) => [m.name, m.type]),
+    // What a joined dimension holds and how its newest row is chosen changes results; absent for
+    // metrics without joins, so their versions are unchanged.
+    ...(dimensions.length > 0
+      ? {
+          dimensions: dimensions.map((d) => ({
+            name: d.name,
+            key: d.key ?? [],
+            columns: d.columns.map((c) => [c.name, c.type, c.required]),
+            eventTime: d.event_time,
+            eventTimeFormat: d.event_time_format,
+          })),
+        }
+      : {}),
   };
   return createHash('sha256').update(JSON.stringify(material)).digest('hex').slice(0, 8);
 }

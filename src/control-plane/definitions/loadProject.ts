@@ -12,6 +12,7 @@ import {
   type SourceDefinition,
 } from './schema.ts';
 import { readsTable } from './sqlShape.ts';
+import { checkDimensionJoins, dimensionSourceProblems } from './dimensionJoins.ts';
 import { checkDerived, type LoadedDerived } from './derivedChecks.ts';
 import { derivedSchema } from './derivedSchema.ts';
 import { parseLocatedYaml, type LocatedYaml } from './yamlFile.ts';
@@ -28,6 +29,8 @@ export interface LoadedMetric {
   sql: string;
   /** What the text check found (the window TVF the streaming side replaces), kept for the compiler. */
   shape?: MetricShape;
+  /** The dimensions its SQL joins on their key, by source name. */
+  dimensions: string[];
   definition: MetricDefinition;
 }
 
@@ -113,15 +116,26 @@ export async function loadProject(root: string): Promise<LoadResult> {
           ),
         );
     }
-    const shape = source
-      ? checkMetric(parsed.value, source.definition, sql, sqlFile, where, problems)
-      : undefined;
+    // A metric over a dimension is told only that: every other check would follow from it.
+    if (source?.definition.kind === 'dimension')
+      problems.push(
+        at(
+          where,
+          ['source'],
+          `'${source.definition.name}' is a dimension: a metric aggregates a fact source's events and may JOIN dimensions on their key`,
+        ),
+      );
+    const checked =
+      source && source.definition.kind !== 'dimension'
+        ? checkMetric(parsed.value, source.definition, sql, sqlFile, where, problems, sources)
+        : undefined;
     metrics.set(parsed.value.name, {
       file: parsed.file,
       sqlFile,
       sql,
       definition: parsed.value,
-      shape,
+      shape: checked?.shape,
+      dimensions: checked?.dimensions ?? [],
     });
   }
   const derived = await loadDerived(root, sources, metrics, invalidMetrics, problems, located);
@@ -255,6 +269,7 @@ function checkSource(
         `'${source.dedupe_key}' is not a column: columns are ${names.join(', ')}`,
       ),
     );
+  for (const p of dimensionSourceProblems(source)) problems.push(at(where, p.path, p.message));
   const seen = new Set<string>();
   source.columns.forEach((c, i) => {
     if (seen.has(c.name))
@@ -270,7 +285,8 @@ function checkMetric(
   sqlFile: string,
   where: LocatedYaml,
   problems: DefinitionProblem[],
-): MetricShape {
+  sources: ReadonlyMap<string, LoadedSource>,
+): { shape: MetricShape; dimensions: string[] } {
   const grain = grainOf(metric.grain.size);
   const { problems: shapeProblems, shape } = checkMetricShape({
     sql,
@@ -282,6 +298,16 @@ function checkMetric(
     source: source.name,
   });
   problems.push(...shapeProblems);
+  const joins = checkDimensionJoins({
+    sql,
+    sqlFile,
+    source,
+    sources: new Map([...sources].map(([name, s]) => [name, s.definition])),
+  });
+  problems.push(...joins.problems);
+  const joinedColumns = joins.dimensions.flatMap(
+    (d) => sources.get(d)?.definition.columns.map((c) => c.name) ?? [],
+  );
   const names = shape.outputs.map((o) => o.name);
   if (!readsTable(sql, source.name))
     problems.push(
@@ -351,12 +377,16 @@ function checkMetric(
       ),
     );
   metric.keys.forEach((key, i) => {
-    if (!metric.key_types[key] && !source.columns.some((c) => c.name === key))
+    if (
+      !metric.key_types[key] &&
+      !source.columns.some((c) => c.name === key) &&
+      !joinedColumns.includes(key)
+    )
       problems.push(
         at(
           where,
           ['keys', i],
-          `key '${key}' is not a column of source '${source.name}': a key the SQL computes is declared with its type, e.g. keys: [{ name: ${key}, type: STRING }]`,
+          `key '${key}' is not a column of source '${source.name}'${joins.dimensions.length > 0 ? ` nor of the dimensions it joins (${joins.dimensions.join(', ')})` : ''}: a key the SQL computes is declared with its type, e.g. keys: [{ name: ${key}, type: STRING }]`,
         ),
       );
   });
@@ -373,5 +403,5 @@ function checkMetric(
         );
     });
   });
-  return shape;
+  return { shape, dimensions: joins.dimensions };
 }

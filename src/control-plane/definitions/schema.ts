@@ -88,6 +88,19 @@ export const sourceSchema = z
       .enum(['hour', 'day'])
       .default('day')
       .describe('partition transform of the master table on event_time'),
+    kind: z
+      .enum(['fact', 'dimension'])
+      .default('fact')
+      .describe(
+        "'fact': events a metric aggregates; 'dimension': a keyed, compacted topic of rows that metrics JOIN on their key (the newest event time per key wins)",
+      ),
+    key: z
+      .array(identifier)
+      .min(1)
+      .optional()
+      .describe(
+        'dimension only: the columns identifying a row (required: true each); metrics join on exactly these',
+      ),
     dedupe_key: identifier
       .optional()
       .describe(

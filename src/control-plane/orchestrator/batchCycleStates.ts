@@ -74,6 +74,10 @@ export interface BatchRunRecord {
   offsetsAtT0?: string;
   jobId?: string;
   masterSnapshotId?: string;
+  /** Log-end offsets at T0 of each joined dimension's topic: JSON of name to "partition:offset,…". */
+  dimensionOffsetsAtT0?: string;
+  /** The snapshot of each joined dimension's master pinned with the fact master: JSON of name to id. */
+  dimensionSnapshotIds?: string;
   /** How the pinned master snapshot was proven complete up to `offsetsAtT0` (completeness.ts). */
   completeness?: string;
   snapshotId?: string;

@@ -6,9 +6,11 @@
 import type { BatchCycleState, BatchRunRecord } from './batchCycleStates.ts';
 import { chooseCutover } from './cutover.ts';
 import { ControlPlaneError } from '../errors.ts';
-import { formatOffsets, offsetsReached, parseOffsets } from './ingestionProgress.ts';
+import { formatOffsets, parseOffsets } from './ingestionProgress.ts';
 import { pollUntil } from './poll.ts';
-import { describeProof, proveCompleteness, type CompletenessProof } from './completeness.ts';
+import { dimensionLogEnds, dimensionSnapshotsOf, pinDimensions } from './dimensionPins.ts';
+import { pinProvenSnapshot } from './provenSnapshot.ts';
+import { describeProof } from './completeness.ts';
 import type {
   LogOffsets,
   MasterLedger,
@@ -101,6 +103,7 @@ type Step = (ctx: StepContext) => Promise<StepResult>;
 const chooseCutoverStep: Step = async ({ metric, deps, options, say, clock }) => {
   const t0 = clock();
   const offsets = await deps.log.logEnd(metric.sourceTopic);
+  const dimensionOffsetsAtT0 = await dimensionLogEnds(metric, deps.log);
   const cutover =
     options.cutover ?? chooseCutover(t0, metric.latenessMs, metric.grain ?? metric.grainMs);
   say(
@@ -112,52 +115,36 @@ const chooseCutoverStep: Step = async ({ metric, deps, options, say, clock }) =>
       t0: t0.toISOString(),
       cutover: cutover.toISOString(),
       offsetsAtT0: formatOffsets(offsets),
+      ...(dimensionOffsetsAtT0 ? { dimensionOffsetsAtT0 } : {}),
     },
   };
 };
 
 /**
  * Pins a master snapshot M that provably holds every record below the log end at T0
- * (completeness.ts). The ingestion group's committed offsets say when to look; the proof, on the
- * snapshot itself, says whether M may be pinned.
+ * (completeness.ts), then, right after it and by the same proof, each joined dimension's master.
  */
 const waitIngestionStep: Step = async ({ metric, deps, record, say }) => {
-  const target = parseOffsets(record.offsetsAtT0 ?? '');
-  let committed: Record<number, string> = {};
-  let lastProof: CompletenessProof | null = null;
-  const pinned = await pollUntil(
-    async () => {
-      committed = await deps.log.committed(metric.ingestionGroupId, metric.sourceTopic);
-      if (!offsetsReached(committed, target)) return undefined;
-      const master = await deps.catalog.loadTable(metric.masterTable);
-      const snapshotId = master?.currentSnapshotId ?? '';
-      const proof = await proveCompleteness(deps, {
-        master: metric.masterTable,
-        snapshotId,
-        sourceTopic: metric.sourceTopic,
-        deadLetterTopic: metric.deadLetterTopic,
-        target,
-      });
-      if (!proof.proven && describeProof(proof) !== describeProof(lastProof ?? proof))
-        say(`master snapshot ${snapshotId || '(none)'}: ${describeProof(proof)}`);
-      lastProof = proof;
-      return proof.proven ? { snapshotId, proof } : undefined;
-    },
+  const pinned = await pinProvenSnapshot(
+    deps,
     {
-      timeoutMs: deps.ingestionTimeoutMs ?? 120_000,
-      pollMs: deps.pollMs,
-      reason: () => {
-        if (lastProof)
-          return `the master table of '${metric.sourceTopic}' does not hold every record up to ${formatOffsets(target)} although ingestion job '${metric.ingestionJobName}' committed ${formatOffsets(committed)}: ${describeProof(lastProof)}`;
-        say(`ingestion committed ${formatOffsets(committed)}; needed ${formatOffsets(target)}`);
-        return `ingestion job '${metric.ingestionJobName}' did not commit offsets ${formatOffsets(target)} of '${metric.sourceTopic}' in time (committed ${formatOffsets(committed) || 'nothing'})`;
-      },
+      master: metric.masterTable,
+      topic: metric.sourceTopic,
+      deadLetterTopic: metric.deadLetterTopic,
+      ingestionGroupId: metric.ingestionGroupId,
+      ingestionJobName: metric.ingestionJobName,
     },
+    parseOffsets(record.offsetsAtT0 ?? ''),
+    say,
   );
-  say(`master snapshot ${pinned.snapshotId || '(none)'} pinned: ${describeProof(pinned.proof)}`);
+  const dimensionSnapshotIds = await pinDimensions(metric, record, deps, say);
   return {
     next: 'run-batch',
-    fields: { masterSnapshotId: pinned.snapshotId, completeness: describeProof(pinned.proof) },
+    fields: {
+      masterSnapshotId: pinned.snapshotId,
+      completeness: describeProof(pinned.proof),
+      ...(dimensionSnapshotIds ? { dimensionSnapshotIds } : {}),
+    },
   };
 };
 
@@ -166,7 +153,11 @@ const runBatchStep: Step = async ({ metric, deps, record, say, note, timings }) 
   let jobId = record.jobId;
   const existing = jobId ? await deps.engine.job(jobId) : null;
   if (!existing || ['FAILED', 'CANCELED'].includes(existing.state)) {
-    const script = metric.batchScript(new Date(record.cutover!), record.masterSnapshotId || null);
+    const script = metric.batchScript(
+      new Date(record.cutover!),
+      record.masterSnapshotId || null,
+      dimensionSnapshotsOf(record),
+    );
     const submitted = Date.now();
     jobId = (
       await deps.engine.submitScript(script, { mode: 'batch', jobName: metric.batchJobName })
@@ -233,6 +224,7 @@ const publishStep: Step = async ({ metric, deps, options, record, table, say, cl
     cutover: record.cutover!,
     version: metric.version,
     masterSnapshotId: record.masterSnapshotId || null,
+    ...(record.dimensionSnapshotIds ? { dimensionSnapshotIds: record.dimensionSnapshotIds } : {}),
     publishedAt: clock().toISOString(),
     runId: record.runId,
   };

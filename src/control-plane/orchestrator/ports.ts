@@ -118,6 +118,16 @@ export interface ServingRegistry {
   removeView(path: string[]): Promise<void>;
 }
 
+/** A dimension a metric joins, as the batch cycle waits for and pins it. */
+export interface DimensionRuntime {
+  name: string;
+  topic: string;
+  deadLetterTopic: string;
+  ingestionGroupId: string;
+  ingestionJobName: string;
+  masterTable: TableRef;
+}
+
 /** SQL datasets in serving (derived metrics' views), over its catalog API like union views. */
 export interface DerivedViewRegistry {
   /** The SQL of the dataset serving holds at `path`; null when it holds none (or a union view). */
@@ -158,7 +168,13 @@ export interface MetricRuntime {
    * The batch script for a cutover: binds the source to master snapshot `masterSnapshotId` below the
    * cutover (so the result is exactly a recompute over that snapshot), then INSERT OVERWRITE.
    */
-  batchScript(cutover: Date, masterSnapshotId: string | null): string;
+  batchScript(
+    cutover: Date,
+    masterSnapshotId: string | null,
+    dimensionSnapshotIds?: Readonly<Record<string, string>>,
+  ): string;
+  /** The dimensions the metric joins; the batch pins each one's master with the fact master. */
+  dimensions?: DimensionRuntime[];
   /** Quality checks as SQL predicates evaluated on the new snapshot; each must hold. */
   qualityChecks: { name: string; description: string }[];
 }

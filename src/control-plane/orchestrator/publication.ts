@@ -18,6 +18,8 @@ export interface Publication {
   cutover: string;
   version: string;
   masterSnapshotId: string | null;
+  /** The joined dimensions' master snapshots read with M (JSON of name to id); absent without joins. */
+  dimensionSnapshotIds?: string;
   publishedAt: string;
   runId: string;
 }
@@ -52,6 +54,9 @@ export function publicationProperties(p: Publication): Record<string, string> {
     [`${PREFIX}master-snapshot-id`]: p.masterSnapshotId ?? '',
     [`${PREFIX}at`]: p.publishedAt,
     [`${PREFIX}run-id`]: p.runId,
+    ...(p.dimensionSnapshotIds
+      ? { [`${PREFIX}dimension-snapshot-ids`]: p.dimensionSnapshotIds }
+      : {}),
   };
 }
 
@@ -71,6 +76,9 @@ export function readPublication(
     masterSnapshotId: properties[`${PREFIX}master-snapshot-id`] || null,
     publishedAt: properties[`${PREFIX}at`] ?? '',
     runId: properties[`${PREFIX}run-id`] ?? '',
+    ...(properties[`${PREFIX}dimension-snapshot-ids`]
+      ? { dimensionSnapshotIds: properties[`${PREFIX}dimension-snapshot-ids`] }
+      : {}),
   };
 }
 

@@ -20,23 +20,38 @@ export function recordsBehind(committed: PartitionOffsets, target: PartitionOffs
   return behind;
 }
 
-/** Waits (bounded, retriable on timeout) until the speed job has consumed the log end read now. */
+/**
+ * Waits (bounded, retriable on timeout) until the speed job has consumed the log end read now: of
+ * its fact source, then of each dimension it joins (a version whose job has not read a dimension
+ * to its end would serve events without their dimension rows). Answers the fact's committed offsets.
+ */
 export async function awaitSpeedCaughtUp(
   metric: MetricRuntime,
   log: LogOffsets,
   options: { timeoutMs?: number; pollMs?: number; say: (message: string) => void },
 ): Promise<PartitionOffsets> {
-  const target = await log.logEnd(metric.sourceTopic);
+  const committed = await awaitTopicConsumed(metric, metric.sourceTopic, log, options);
+  for (const d of metric.dimensions ?? []) await awaitTopicConsumed(metric, d.topic, log, options);
+  return committed;
+}
+
+async function awaitTopicConsumed(
+  metric: MetricRuntime,
+  topic: string,
+  log: LogOffsets,
+  options: { timeoutMs?: number; pollMs?: number; say: (message: string) => void },
+): Promise<PartitionOffsets> {
+  const target = await log.logEnd(topic);
   let committed: PartitionOffsets = {};
   let reported = -1n;
   return pollUntil(
     async () => {
-      committed = await log.committed(metric.speedGroupId, metric.sourceTopic);
+      committed = await log.committed(metric.speedGroupId, topic);
       if (offsetsReached(committed, target)) return committed;
       const behind = recordsBehind(committed, target);
       if (behind !== reported)
         options.say(
-          `speed job of version ${metric.version}: ${behind} record(s) behind ${formatOffsets(target)}`,
+          `speed job of version ${metric.version}: ${behind} record(s)${topic === metric.sourceTopic ? '' : ` of '${topic}'`} behind ${formatOffsets(target)}`,
         );
       reported = behind;
       return undefined;
@@ -45,7 +60,7 @@ export async function awaitSpeedCaughtUp(
       timeoutMs: options.timeoutMs ?? 180_000,
       pollMs: options.pollMs ?? 500,
       reason: () =>
-        `the speed job of ${metric.metric} version ${metric.version} has not consumed '${metric.sourceTopic}' up to ${formatOffsets(target)} (committed ${formatOffsets(committed) || 'nothing'}, ${recordsBehind(committed, target)} behind); serving keeps the previous version: run the command again`,
+        `the speed job of ${metric.metric} version ${metric.version} has not consumed '${topic}' up to ${formatOffsets(target)} (committed ${formatOffsets(committed) || 'nothing'}, ${recordsBehind(committed, target)} behind); serving keeps the previous version: run the command again`,
     },
   );
 }

@@ -124,7 +124,12 @@ export async function openControlPlane(
   const sourceOf = (m: CompiledMetric): CompiledSource =>
     compiled.sources.find((s) => s.name === m.source)!;
   const runtimeOf = (m: CompiledMetric): MetricRuntime =>
-    metricRuntime(m, sourceOf(m), project.sources.get(m.source)!.definition.event_time);
+    metricRuntime(
+      m,
+      sourceOf(m),
+      project.sources.get(m.source)!.definition.event_time,
+      m.dimensions.map((d) => compiled.sources.find((s) => s.name === d)!),
+    );
   const ledger = new DuckDbMasterLedger(catalog);
   const validator = new DuckDbSnapshotValidator(catalog, (name) => metric(name).quality);
   // Where the running speed job of a version reads from: recorded at its stateless start; for a

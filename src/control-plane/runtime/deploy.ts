@@ -55,7 +55,8 @@ export function desiredDeployment(cp: ControlPlane): DesiredDeployment {
     ...cp.compiled.sources.map((s) => ({
       name: s.topic,
       partitions: s.partitions,
-      compacted: false,
+      // A dimension's topic keeps the newest row per key (its records are keyed by the key).
+      compacted: s.kind === 'dimension',
     })),
     // Dead letters are rare: one partition keeps them in the order they were seen.
     ...cp.compiled.sources.map((s) => ({

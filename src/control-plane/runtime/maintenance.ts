@@ -1,5 +1,6 @@
 import { idValue, requirement, type TableUpdate } from '../../iceberg/index.ts';
 import { TERMINAL_STATES, readRunRecord } from '../orchestrator/batchCycleStates.ts';
+import { dimensionSnapshotsOf } from '../orchestrator/dimensionPins.ts';
 import { snapshotsToExpire } from '../orchestrator/maintenance.ts';
 import type { TableRef, TableView } from '../orchestrator/ports.ts';
 import { PUBLISHED_TAG, readPublication } from '../orchestrator/publication.ts';
@@ -36,10 +37,18 @@ export async function expireSnapshots(
   }
   const pinned = new Set<string>();
   for (const view of tables.values()) {
-    const published = readPublication(view.properties, view.refs)?.masterSnapshotId;
-    if (published) pinned.add(published);
+    const publication = readPublication(view.properties, view.refs);
+    if (publication?.masterSnapshotId) pinned.add(publication.masterSnapshotId);
+    // The dimensions read with a served M are kept with it.
+    for (const id of Object.values(
+      dimensionSnapshotsOf({ dimensionSnapshotIds: publication?.dimensionSnapshotIds }),
+    ))
+      if (id) pinned.add(id);
     const run = readRunRecord(view.properties);
     if (run?.masterSnapshotId && !TERMINAL_STATES.has(run.state)) pinned.add(run.masterSnapshotId);
+    // A run in flight reads its dimensions at the snapshots it pinned with the master.
+    if (run && !TERMINAL_STATES.has(run.state))
+      for (const id of Object.values(dimensionSnapshotsOf(run))) if (id) pinned.add(id);
   }
   const results: ExpiryResult[] = [];
   for (const [name, view] of tables) {

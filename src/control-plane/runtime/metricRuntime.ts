@@ -7,6 +7,8 @@ export function metricRuntime(
   metric: CompiledMetric,
   source: CompiledSource,
   eventTime: string,
+  /** The compiled dimensions the metric joins (`metric.dimensions`). */
+  dimensions: readonly CompiledSource[] = [],
 ): MetricRuntime {
   return {
     metric: metric.name,
@@ -28,8 +30,16 @@ export function metricRuntime(
     batchTable: { namespace: metric.batchTable.namespace, name: metric.batchTable.name },
     speedTopic: metric.speedTopic,
     speedGroupId: names.speedGroup(metric.batchTable.namespace, metric.name, metric.version),
-    batchScript: (cutover, masterSnapshotId) =>
-      metric.batchScript(cutover.getTime(), masterSnapshotId),
+    batchScript: (cutover, masterSnapshotId, dimensionSnapshotIds) =>
+      metric.batchScript(cutover.getTime(), masterSnapshotId, dimensionSnapshotIds),
+    dimensions: dimensions.map((d) => ({
+      name: d.name,
+      topic: d.topic,
+      deadLetterTopic: d.deadLetterTopic,
+      ingestionGroupId: d.ingestionGroupId,
+      ingestionJobName: d.ingestionJobName,
+      masterTable: { namespace: d.masterTable.namespace, name: d.masterTable.name },
+    })),
     qualityChecks: metric.quality.map((q) => ({ name: q.check, description: JSON.stringify(q) })),
   };
 }
