@@ -14,8 +14,16 @@ import { deploy } from '../../src/control-plane/runtime/deploy.ts';
 import { generateEvents, type ProducedRecord } from '../../src/demo/events.ts';
 import { produceRecords } from '../../src/demo/produce.ts';
 import { stackEndpoints } from './stack.ts';
+import { eventually as eventuallyEqual } from './support/eventually.ts';
 import { conversionOracle, type ConversionRow } from './support/derivedOracle.ts';
 import { endpointsFor, servingPgConfig } from './support/pipelineFixture.ts';
+
+/** This file's waits: 120 s, polling every 1500 ms. */
+const eventually = <T>(
+  read: () => Promise<T>,
+  expected: unknown,
+  timeoutMs = 120_000,
+): Promise<T> => eventuallyEqual(read, expected, { timeoutMs, pollMs: 1500 });
 
 const REPO = resolve(import.meta.dirname, '..', '..');
 const DAY = 86_400_000;
@@ -44,16 +52,6 @@ async function readConversion(client: pg.Client, namespace: string): Promise<Con
   return rows
     .map((r): ConversionRow => [r.h, r.c, r.r, r.d])
     .sort((a, b) => (`${a[0]}|${a[1]}` < `${b[0]}|${b[1]}` ? -1 : 1));
-}
-
-async function eventually<T>(read: () => Promise<T>, expected: T, timeoutMs = 120_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last = await read();
-  while (Date.now() < deadline && JSON.stringify(last) !== JSON.stringify(expected)) {
-    await new Promise((r) => setTimeout(r, 1500));
-    last = await read();
-  }
-  return last;
 }
 
 /**

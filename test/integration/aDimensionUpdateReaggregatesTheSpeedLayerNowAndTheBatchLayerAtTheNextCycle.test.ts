@@ -11,8 +11,16 @@ import {
 } from '../../src/control-plane/runtime/controlPlane.ts';
 import { deploy } from '../../src/control-plane/runtime/deploy.ts';
 import { stackEndpoints } from './stack.ts';
+import { eventually as eventuallyEqual } from './support/eventually.ts';
 import { endpointsFor, servingPgConfig } from './support/pipelineFixture.ts';
 import { readUpsertTopic } from './support/upsertTopic.ts';
+
+/** This file's waits: 180 s, polling every 2000 ms. */
+const eventually = <T>(
+  read: () => Promise<T>,
+  expected: unknown,
+  timeoutMs = 180_000,
+): Promise<T> => eventuallyEqual(read, expected, { timeoutMs, pollMs: 2000 });
 
 const REPO = resolve(import.meta.dirname, '..', '..');
 const HOUR = 3_600_000;
@@ -75,15 +83,6 @@ async function dimensionsProject(namespace: string): Promise<string> {
 }
 
 /** Polls `read` until it equals `expected` (bounded by time), and answers the last read. */
-async function eventually<T>(read: () => Promise<T>, expected: T, timeoutMs = 180_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last = await read();
-  while (Date.now() < deadline && JSON.stringify(last) !== JSON.stringify(expected)) {
-    await new Promise((r) => setTimeout(r, 2000));
-    last = await read();
-  }
-  return last;
-}
 
 describe('a metric joining a dimension, on the real stack', () => {
   const namespace = `dim${Date.now().toString(36)}`;

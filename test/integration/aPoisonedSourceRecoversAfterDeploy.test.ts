@@ -59,7 +59,8 @@ describe('a poisoned source that crash-looped on an older definition recovers af
     const legacy = [
       `CREATE CATALOG lake WITH ('type' = 'iceberg', 'catalog-type' = 'rest', 'uri' = '${control.endpoints.icebergCatalogUrl}');`,
       `CREATE TEMPORARY TABLE clicks__kafka (click_id STRING, campaign STRING, cost DECIMAL(10,2), event_time TIMESTAMP(3)) WITH ('connector' = 'kafka', 'topic' = '${topic}', 'properties.bootstrap.servers' = '${control.endpoints.kafkaBrokers[0]}', 'format' = 'json', 'properties.group.id' = '${source.ingestionGroupId}', 'scan.startup.mode' = 'group-offsets', 'properties.auto.offset.reset' = 'earliest');`,
-      `INSERT INTO lake.\`${namespace}\`.clicks_master SELECT * FROM clicks__kafka;`,
+      // (Named columns: the master now also has the ledger columns, which the old job never wrote.)
+      `INSERT INTO lake.\`${namespace}\`.clicks_master (click_id, campaign, cost, event_time) SELECT * FROM clicks__kafka;`,
     ].join('\n');
     ({ jobId: legacyJobId } = await control.engine.submitScript(legacy, {
       mode: 'streaming',

@@ -196,12 +196,16 @@ describe('definition changes are applied by deploy', () => {
     const current = metadata.schemas!.find(
       (s) => s['schema-id'] === metadata['current-schema-id'],
     )!;
+    // Existing fields keep their ids (the source's, then the ledger's); the new one comes last.
     expect(current.fields.map((f) => [f.id, f.name])).toEqual([
       [1, 'click_id'],
       [2, 'campaign'],
       [3, 'cost'],
       [4, 'event_time'],
-      [5, 'device'],
+      [5, 'lambdalake_topic'],
+      [6, 'lambdalake_partition'],
+      [7, 'lambdalake_offset'],
+      [8, 'device'],
     ]);
 
     await produce(topicB, 10, { device: 'mobile' });

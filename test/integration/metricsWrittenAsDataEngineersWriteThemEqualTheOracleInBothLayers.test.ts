@@ -1,4 +1,4 @@
-import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
@@ -14,8 +14,17 @@ import { deploy } from '../../src/control-plane/runtime/deploy.ts';
 import { generateEvents, type ProducedRecord } from '../../src/demo/events.ts';
 import { produceRecords } from '../../src/demo/produce.ts';
 import { stackEndpoints } from './stack.ts';
+import { eventually as eventuallyEqual } from './support/eventually.ts';
+import { readUpsertTopic } from './support/upsertTopic.ts';
 import { endpointsFor, servingPgConfig } from './support/pipelineFixture.ts';
 import { SHAPE_QUERIES, shapesOracle, type OracleRow } from './support/shapesOracle.ts';
+
+/** This file's waits: 120 s, polling every 1500 ms. */
+const eventually = <T>(
+  read: () => Promise<T>,
+  expected: unknown,
+  timeoutMs = 120_000,
+): Promise<T> => eventuallyEqual(read, expected, { timeoutMs, pollMs: 1500 });
 
 const REPO = resolve(import.meta.dirname, '..', '..');
 const DAY = 86_400_000;
@@ -35,42 +44,7 @@ async function shapesProject(namespace: string): Promise<string> {
       text.replace(/^topic: (\S+)$/m, (_, t: string) => `topic: ${namespace}.${t}`),
     );
   }
-  // The month grain is covered by unit and golden tests; one speed job fewer on a 2-core machine.
-  for (const f of ['pipelines/metrics/monthly_orders.yaml', 'sql/metrics/monthly_orders.sql'])
-    await rm(join(dir, f));
   return dir;
-}
-
-/** The latest value per key of an upsert topic (tombstones delete), read to its current end. */
-async function readUpsertTopic(
-  kafka: Kafka,
-  topic: string,
-): Promise<Map<string, Record<string, unknown>>> {
-  const admin = kafka.admin();
-  await admin.connect();
-  const ends = await admin.fetchTopicOffsets(topic);
-  await admin.disconnect();
-  const remaining = new Map(ends.map((e) => [e.partition, BigInt(e.high)]));
-  const rows = new Map<string, Record<string, unknown>>();
-  if ([...remaining.values()].every((h) => h === 0n)) return rows;
-  const consumer = kafka.consumer({ groupId: `it-read-${Date.now()}-${Math.random()}` });
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  await new Promise<void>((done) => {
-    void consumer.run({
-      eachMessage: async ({ partition, message }) => {
-        const key = message.key?.toString() ?? '';
-        if (message.value)
-          rows.set(key, JSON.parse(message.value.toString()) as Record<string, unknown>);
-        else rows.delete(key);
-        if (BigInt(message.offset) + 1n >= (remaining.get(partition) ?? 0n))
-          remaining.delete(partition);
-        if (remaining.size === 0) done();
-      },
-    });
-  });
-  await consumer.disconnect();
-  return rows;
 }
 
 /** Speed rows as OracleRows: ISO bucket, key, measures as text (DECIMAL with two places). */
@@ -79,20 +53,10 @@ function speedRows(metric: string, rows: Map<string, Record<string, unknown>>): 
   return [...rows.values()]
     .map((v) => [
       new Date(`${String(v[q.grain]).replace(' ', 'T').replace(/Z?$/, 'Z')}`).toISOString(),
-      String(v[q.key]),
+      q.key === null ? '' : String(v[q.key]),
       ...q.measures.map((m) => (m === 'revenue' ? Number(v[m]).toFixed(2) : String(v[m]))),
     ])
     .sort((a, b) => (a.join('|') < b.join('|') ? -1 : 1));
-}
-
-async function eventually<T>(read: () => Promise<T>, expected: T, timeoutMs = 120_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last = await read();
-  while (Date.now() < deadline && JSON.stringify(last) !== JSON.stringify(expected)) {
-    await new Promise((r) => setTimeout(r, 1500));
-    last = await read();
-  }
-  return last;
 }
 
 describe('metrics written as data engineers write them, on the real stack', () => {
@@ -124,15 +88,18 @@ describe('metrics written as data engineers write them, on the real stack', () =
     }
   });
 
-  test('a 15-minute TVF, an ISO-week TVF, a derived key and a CTE with aliases: batch == streaming == the oracle, through the cutover', async () => {
+  test('a 15-minute TVF, an ISO-week TVF, a month, a derived key and a CTE with aliases: batch == streaming == the oracle, through the protocol’s own cutover', async () => {
     const deployed = await deploy(control);
-    expect(deployed.batches.map((b) => b.outcome.state)).toEqual(['done', 'done', 'done', 'done']);
+    expect(deployed.batches.map((b) => b.outcome.state)).toEqual(
+      control.compiled.metrics.map(() => 'done'),
+    );
+    expect(control.compiled.metrics).toHaveLength(5);
 
-    // Three weeks of events, so the week grain has whole weeks on the batch side.
+    // Forty days of events, so the week and month grains have whole buckets on the batch side.
     const now = Date.now();
     records = generateEvents({
       seed: 17,
-      startMs: now - 17 * DAY,
+      startMs: now - 40 * DAY,
       endMs: now - 2000,
       pageViews: 500,
       orders: 400,
@@ -171,12 +138,15 @@ describe('metrics written as data engineers write them, on the real stack', () =
     const all = shapesOracle(records);
     const belowCutover = shapesOracle(records, (m, bucket) => bucket < cutovers[m]!);
     expect(belowCutover.weekly_orders!.length).toBeGreaterThan(0);
+    expect(belowCutover.monthly_orders!.length).toBeGreaterThan(0);
+    // The month's cutover is the 1st, 00:00 UTC.
+    expect(new Date(cutovers.monthly_orders!).getUTCDate()).toBe(1);
     for (const metric of Object.keys(SHAPE_QUERIES)) {
       const q = SHAPE_QUERIES[metric]!;
       // The union view: batch below the cutover, speed from it on.
       const served = await eventually(async () => {
         const { rows } = await client.query(
-          `SELECT to_char(${q.grain}, 'YYYY-MM-DD"T"HH24:MI:SS".000Z"') AS g, CAST(${q.key} AS VARCHAR) AS k, ${q.measures.map((m) => `CAST(${m} AS VARCHAR) AS ${m}`).join(', ')} FROM ${namespace}.${metric} ORDER BY 1, 2`,
+          `SELECT to_char(${q.grain}, 'YYYY-MM-DD"T"HH24:MI:SS".000Z"') AS g, ${q.key === null ? "''" : `CAST(${q.key} AS VARCHAR)`} AS k, ${q.measures.map((m) => `CAST(${m} AS VARCHAR) AS ${m}`).join(', ')} FROM ${namespace}.${metric} ORDER BY 1, 2`,
         );
         return (rows as Record<string, string>[]).map((r) => [
           r.g!,

@@ -65,6 +65,15 @@ export function shapesOracle(
       (rows) => [String(rows.length)],
       (b) => filter('order_size_bands', b),
     ),
+    // No key: one row per calendar month (the key column reads as '').
+    monthly_orders: grouped<OrderEvent>(
+      records,
+      'orders',
+      '1 month',
+      () => '',
+      (rows) => [String(rows.length)],
+      (b) => filter('monthly_orders', b),
+    ),
     hourly_views_by_country: grouped<PageViewEvent>(
       records,
       'page_views',
@@ -77,7 +86,11 @@ export function shapesOracle(
 }
 
 /** How each shape metric's union view is read back as OracleRows (PostgreSQL SQL). */
-export const SHAPE_QUERIES: Record<string, { grain: string; key: string; measures: string[] }> = {
+export const SHAPE_QUERIES: Record<
+  string,
+  { grain: string; key: string | null; measures: string[] }
+> = {
+  monthly_orders: { grain: 'month', key: null, measures: ['orders'] },
   quarter_hour_revenue: { grain: 'quarter', key: 'product', measures: ['revenue', 'orders'] },
   weekly_orders: { grain: 'week', key: 'product', measures: ['orders'] },
   order_size_bands: { grain: 'hour', key: 'band', measures: ['orders'] },
