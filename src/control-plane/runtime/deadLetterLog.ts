@@ -1,7 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { kafkajsSecurity, kafkaSecurityFromEnv } from '../../settings/kafkaSecurity.ts';
 import type { DeadLetter } from '../compiler/deadLetters.ts';
+import { readRanges } from './kafkaRanges.ts';
 
 /** What status shows of a source's dead letters. */
 export interface DeadLetterSummary {
@@ -44,8 +44,8 @@ export async function deadLetterSummary(
 }
 
 /**
- * Reads one record at a given offset of each partition. kafkajs can only fetch through a consumer
- * group; this one is throwaway (random id, deleted afterwards) and never commits.
+ * Reads the record at a given offset of each partition, through the control plane's range reader
+ * (kafkaRanges.ts). Status shows the count alone when the read fails or takes too long.
  */
 async function readLastOfEach(
   brokers: string[],
@@ -58,35 +58,24 @@ async function readLastOfEach(
     logLevel: logLevel.NOTHING,
     ...kafkajsSecurity(kafkaSecurityFromEnv()),
   });
-  const groupId = `lambdalake-status-${randomUUID()}`;
-  const consumer = kafka.consumer({ groupId });
   const found: { partition: number; offset: number; letter: DeadLetter }[] = [];
-  await consumer.connect();
-  try {
-    await consumer.subscribe({ topic, fromBeginning: false });
-    let done: () => void = () => undefined;
-    const all = new Promise<void>((resolve) => (done = resolve));
-    await consumer.run({
-      autoCommit: false,
-      eachMessage: async ({ partition, message }) => {
-        const wanted = positions.find((p) => p.partition === partition);
-        if (!wanted || message.offset !== wanted.offset || !message.value) return;
-        found.push({
-          partition,
-          offset: Number(message.offset),
-          letter: JSON.parse(message.value.toString()) as DeadLetter,
-        });
-        if (found.length === positions.length) done();
-      },
-    });
-    for (const p of positions) consumer.seek({ topic, partition: p.partition, offset: p.offset });
-    await Promise.race([all, new Promise((resolve) => setTimeout(resolve, READ_TIMEOUT_MS))]);
-  } finally {
-    await consumer.disconnect();
-    const admin = kafka.admin();
-    await admin.connect();
-    await admin.deleteGroups([groupId]).catch(() => undefined);
-    await admin.disconnect();
-  }
+  await readRanges(
+    kafka,
+    topic,
+    positions.map((p) => ({
+      partition: p.partition,
+      from: p.offset,
+      to: String(BigInt(p.offset) + 1n),
+    })),
+    (partition, message) => {
+      if (!message.value) return;
+      found.push({
+        partition,
+        offset: Number(message.offset),
+        letter: JSON.parse(message.value.toString()) as DeadLetter,
+      });
+    },
+    READ_TIMEOUT_MS,
+  ).catch(() => undefined);
   return found;
 }

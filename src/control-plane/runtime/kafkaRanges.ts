@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kafka, KafkaMessage } from 'kafkajs';
 
-/** How long one range read may take before it reports what it has. */
+/** How long one range read may take by default before it fails. */
 const READ_TIMEOUT_MS = 15_000;
 
 export interface OffsetRange {
@@ -23,6 +23,7 @@ export async function readRanges(
   topic: string,
   ranges: OffsetRange[],
   onRecord: (partition: number, message: KafkaMessage) => void,
+  timeoutMs = READ_TIMEOUT_MS,
 ): Promise<void> {
   const wanted = ranges.filter((r) => BigInt(r.to) > BigInt(r.from));
   if (wanted.length === 0) return;
@@ -65,13 +66,16 @@ export async function readRanges(
     });
     for (const r of wanted)
       if (stops.has(r.partition)) consumer.seek({ topic, partition: r.partition, offset: r.from });
+    // The timer is cleared on success: a pending one would keep a CLI process alive after its work.
+    let timer: NodeJS.Timeout | undefined;
     const timedOut = await Promise.race([
       finished.then(() => false),
-      new Promise<boolean>((resolve) => setTimeout(() => resolve(true), READ_TIMEOUT_MS)),
+      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), timeoutMs))),
     ]);
+    clearTimeout(timer);
     if (timedOut)
       throw new Error(
-        `reading offsets ${wanted.map((r) => `${r.partition}:[${r.from},${r.to})`).join(', ')} of '${topic}' did not finish in ${READ_TIMEOUT_MS} ms`,
+        `reading offsets ${wanted.map((r) => `${r.partition}:[${r.from},${r.to})`).join(', ')} of '${topic}' did not finish in ${timeoutMs} ms`,
       );
   } finally {
     await consumer.disconnect().catch(() => undefined);
