@@ -173,7 +173,7 @@ export function compileSource(source: SourceDefinition, b: RuntimeBindings): Com
     ingestionScript,
     ingestionConfig: {
       'execution.checkpointing.interval': INGESTION_CHECKPOINT_INTERVAL,
-      // Completeness is proven on the master snapshot (orchestrator/completeness.ts), so any
+      // Completeness is proven on the master snapshot (protocol/completeness.ts), so any
       // parallelism is safe: committed offsets are no longer what the batch trusts.
       'parallelism.default': String(source.ingestion_parallelism),
       // Without it each INSERT of the statement set plans the checked view on its own, trimmed to

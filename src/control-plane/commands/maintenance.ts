@@ -1,10 +1,10 @@
 import { idValue, requirement, type TableUpdate } from '../../iceberg/index.ts';
-import { TERMINAL_STATES, readRunRecord } from '../orchestrator/batchCycleStates.ts';
-import { dimensionSnapshotsOf } from '../orchestrator/dimensionPins.ts';
-import { snapshotsToExpire } from '../orchestrator/maintenance.ts';
-import type { TableRef, TableView } from '../orchestrator/ports.ts';
-import { PUBLISHED_TAG, readPublication } from '../orchestrator/publication.ts';
-import type { ControlPlane } from './controlPlane.ts';
+import { TERMINAL_STATES, readRunRecord } from '../protocol/batchCycleStates.ts';
+import { dimensionSnapshotsOf } from '../protocol/dimensionPins.ts';
+import { snapshotsToExpire } from '../protocol/maintenance.ts';
+import type { TableRef, TableView } from '../protocol/ports.ts';
+import { PUBLISHED_TAG, readPublication } from '../protocol/publication.ts';
+import type { ControlPlane } from '../controlPlane.ts';
 
 export interface ExpiryResult {
   table: string;

@@ -1,8 +1,8 @@
-import type { CompiledMetric, CompiledSource } from '../compiler/compile.ts';
-import type { MetricRuntime } from '../orchestrator/ports.ts';
-import { names } from '../compiler/names.ts';
+import type { CompiledMetric, CompiledSource } from './compiler/compile.ts';
+import type { MetricRuntime } from './protocol/ports.ts';
+import { names } from './compiler/names.ts';
 
-/** The orchestrator's view of one compiled metric version. */
+/** The protocol's view of one compiled metric version. */
 export function metricRuntime(
   metric: CompiledMetric,
   source: CompiledSource,

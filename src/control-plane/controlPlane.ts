@@ -1,29 +1,30 @@
 import { resolve } from 'node:path';
 import type { Admin } from 'kafkajs';
-import { IcebergCatalogClient } from '../../iceberg/index.ts';
-import { flinkKafkaProperties, kafkaSecurityFromEnv } from '../../settings/kafkaSecurity.ts';
-import { resolvePorts } from '../../settings/ports.ts';
+import { IcebergCatalogClient } from '../iceberg/index.ts';
+import { flinkKafkaProperties, kafkaSecurityFromEnv } from '../settings/kafkaSecurity.ts';
+import { resolvePorts } from '../settings/ports.ts';
 import {
   compileProject,
   type CompiledMetric,
   type CompiledProject,
   type CompiledSource,
-} from '../compiler/compile.ts';
-import type { RuntimeBindings } from '../compiler/bindings.ts';
-import { DEFAULT_NAMESPACE } from '../compiler/names.ts';
-import { loadProjectOrThrow, type Project } from '../definitions/loadProject.ts';
-import type { BatchCycleDeps } from '../orchestrator/batchCycle.ts';
-import type { DerivedViewRegistry, MetricRuntime } from '../orchestrator/ports.ts';
-import { SPEED_READS_FROM_PROPERTY } from '../orchestrator/cutover.ts';
-import { SERVED_PREFIX } from '../orchestrator/reconcile.ts';
-import { ControlPlaneError } from '../errors.ts';
-import { FlinkEngine } from './flinkEngine.ts';
-import { IcebergTables } from './icebergTables.ts';
-import { connectKafkaAdmin, controlPlaneKafka, kafkaLog } from './kafkaLog.ts';
-import { DuckDbMasterLedger } from './masterLedger.ts';
+} from './compiler/compile.ts';
+import type { RuntimeBindings } from './compiler/bindings.ts';
+import { DEFAULT_NAMESPACE } from './compiler/names.ts';
+import { loadProjectOrThrow, type Project } from './definitions/loadProject.ts';
+import type { BatchCycleDeps } from './protocol/batchCycle.ts';
+import type { DerivedViewRegistry, MetricRuntime } from './protocol/ports.ts';
+import { SPEED_READS_FROM_PROPERTY } from './protocol/cutover.ts';
+import { SERVED_PREFIX } from './protocol/reconcile.ts';
+import { ControlPlaneError } from './errors.ts';
+import { DeploymentTarget } from './adapters/deploymentTarget.ts';
+import { FlinkEngine } from './adapters/flinkEngine.ts';
+import { IcebergTables } from './adapters/icebergTables.ts';
+import { connectKafkaAdmin, controlPlaneKafka, kafkaLog } from './adapters/kafkaLog.ts';
+import { DuckDbMasterLedger } from './adapters/masterLedger.ts';
 import { metricRuntime } from './metricRuntime.ts';
-import { HttpServingRegistry } from './servingRegistry.ts';
-import { DuckDbSnapshotValidator } from './snapshotValidator.ts';
+import { HttpServingRegistry } from './adapters/servingRegistry.ts';
+import { DuckDbSnapshotValidator } from './adapters/snapshotValidator.ts';
 
 /** Where the control plane finds the services; each can be overridden by an environment variable. */
 export interface ControlPlaneEndpoints {
@@ -85,10 +86,13 @@ export interface ControlPlane {
   endpoints: ControlPlaneEndpoints;
   project: Project;
   compiled: CompiledProject;
+  /** The raw clients, for maintenance and for tests that inspect what the commands did. */
   catalog: IcebergCatalogClient;
+  admin: Admin;
   tables: IcebergTables;
   engine: FlinkEngine;
-  admin: Admin;
+  /** The namespace, tables and topics deploy creates, evolves and retires. */
+  deployment: DeploymentTarget;
   /** Serving's SQL datasets: the derived metrics' views. */
   derivedViews: DerivedViewRegistry;
   batchDeps(progress?: (message: string) => void): BatchCycleDeps;
@@ -154,6 +158,7 @@ export async function openControlPlane(
     tables,
     engine,
     admin,
+    deployment: new DeploymentTarget(catalog, admin, endpoints.namespace),
     derivedViews: serving,
     metric,
     sourceOf,

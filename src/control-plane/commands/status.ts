@@ -1,19 +1,14 @@
-import { tableCounts } from '../orchestrator/maintenance.ts';
-import { readRunRecord, type DriftSummary } from '../orchestrator/batchCycleStates.ts';
-import { formatOffsets } from '../orchestrator/ingestionProgress.ts';
-import { driftBeyondTolerance, toleranceByMeasure } from '../orchestrator/driftTolerance.ts';
-import { readPublication, type Publication } from '../orchestrator/publication.ts';
-import type { JobView } from '../orchestrator/ports.ts';
-import type { ControlPlane } from './controlPlane.ts';
+import { tableCounts } from '../protocol/maintenance.ts';
+import { readRunRecord, type DriftSummary } from '../protocol/batchCycleStates.ts';
+import { formatOffsets } from '../protocol/ingestionProgress.ts';
+import { driftBeyondTolerance, toleranceByMeasure } from '../protocol/driftTolerance.ts';
+import { readPublication, type Publication } from '../protocol/publication.ts';
+import type { JobView } from '../protocol/ports.ts';
+import type { ControlPlane } from '../controlPlane.ts';
 import { names } from '../compiler/names.ts';
 import { observeDeployment } from './deploy.ts';
-import { deadLetterSummary, type DeadLetterSummary } from './deadLetterLog.ts';
-import {
-  metricHealth,
-  sourceHealth,
-  type Health,
-  type ObservedJob,
-} from '../orchestrator/health.ts';
+import { deadLetterSummary, type DeadLetterSummary } from '../adapters/deadLetterLog.ts';
+import { metricHealth, sourceHealth, type Health, type ObservedJob } from '../protocol/health.ts';
 
 export interface MetricStatus {
   metric: string;

@@ -1,24 +1,7 @@
-import type { Admin } from 'kafkajs';
 import { ControlPlaneError } from '../errors.ts';
 
 /** Offsets per partition of one topic, as exact decimal strings (Kafka offsets are int64). */
 export type PartitionOffsets = Record<number, string>;
-
-/** Log-end offsets of `topic` right now: the "T0" side of the cutover protocol. */
-export async function logEndOffsets(admin: Admin, topic: string): Promise<PartitionOffsets> {
-  const offsets = await admin.fetchTopicOffsets(topic);
-  return Object.fromEntries(offsets.map((p) => [p.partition, p.high]));
-}
-
-/** Offsets the ingestion job committed for its consumer group (Flink commits them on each checkpoint). */
-export async function committedOffsets(
-  admin: Admin,
-  groupId: string,
-  topic: string,
-): Promise<PartitionOffsets> {
-  const [entry] = await admin.fetchOffsets({ groupId, topics: [topic] });
-  return Object.fromEntries((entry?.partitions ?? []).map((p) => [p.partition, p.offset]));
-}
 
 /**
  * True when every partition's committed offset has reached the target. An empty partition

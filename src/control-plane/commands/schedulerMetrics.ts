@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { BatchCycleOutcome } from '../orchestrator/batchCycle.ts';
+import type { BatchCycleOutcome } from '../protocol/batchCycle.ts';
 import type { DeploymentStatus } from './status.ts';
 
 /**

@@ -5,9 +5,9 @@ import {
   splitScript,
   SqlGatewayClient,
 } from '../../flink/index.ts';
-import type { JobView, SqlEngine } from '../orchestrator/ports.ts';
+import type { JobView, SqlEngine } from '../protocol/ports.ts';
 
-/** The orchestrator's SqlEngine over the Flink SQL Gateway and JobManager clients. */
+/** The protocol's SqlEngine over the Flink SQL Gateway and JobManager clients. */
 export class FlinkEngine implements SqlEngine {
   readonly gateway: SqlGatewayClient;
   readonly jobManager: JobManagerClient;

@@ -1,6 +1,6 @@
 import type { Grain } from '../definitions/grain.ts';
 /**
- * What the orchestrator needs from the outside world, narrowed to its own vocabulary. Adapters
+ * What the protocol needs from the outside world, narrowed to its own vocabulary. Adapters
  * over src/flink, src/iceberg, kafkajs and the serving endpoint's HTTP API implement these; unit
  * tests implement them in memory. Nothing here knows how a service is reached.
  */
@@ -19,7 +19,7 @@ export interface SnapshotView {
   summary: Record<string, string>;
 }
 
-/** A table as the orchestrator reads it; snapshot ids as exact decimal strings. */
+/** A table as the protocol reads it; snapshot ids as exact decimal strings. */
 export interface TableView {
   properties: Record<string, string>;
   refs: Record<string, { 'snapshot-id': string; type: 'tag' | 'branch' }>;

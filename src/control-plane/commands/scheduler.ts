@@ -1,7 +1,7 @@
 import { parseDuration } from '../definitions/durations.ts';
-import { runBatchCycle, type BatchCycleOutcome } from '../orchestrator/batchCycle.ts';
-import type { ControlPlane } from './controlPlane.ts';
-import { StaleDefinitionsError } from '../orchestrator/reconcile.ts';
+import { runBatchCycle, type BatchCycleOutcome } from '../protocol/batchCycle.ts';
+import type { ControlPlane } from '../controlPlane.ts';
+import { StaleDefinitionsError } from '../protocol/reconcile.ts';
 import { expireSnapshots } from './maintenance.ts';
 
 export interface SchedulerEvent {

@@ -9,7 +9,7 @@ import {
   type DataFileEntry,
 } from '../../iceberg/index.ts';
 import { LEDGER } from '../compiler/ledger.ts';
-import type { MasterLedger, TableRef } from '../orchestrator/ports.ts';
+import type { MasterLedger, TableRef } from '../protocol/ports.ts';
 
 /**
  * The master's ledger columns read from a pinned snapshot's data files with DuckDB. Only files

@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { IcebergCatalogClient, localDataFiles, readSnapshotFiles } from '../../iceberg/index.ts';
-import type { MetricRuntime, SnapshotValidator, TableRef } from '../orchestrator/ports.ts';
+import type { MetricRuntime, SnapshotValidator, TableRef } from '../protocol/ports.ts';
 import type { QualityCheck } from '../definitions/schema.ts';
-import { judgeRowCheck } from '../orchestrator/quality.ts';
+import { judgeRowCheck } from '../protocol/quality.ts';
 
 /**
  * Validates a batch view snapshot before publication, reading its data files with DuckDB (found

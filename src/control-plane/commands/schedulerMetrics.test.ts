@@ -1,6 +1,6 @@
 import parsePrometheusTextFormat, { type ParsedFamily } from 'parse-prometheus-text-format';
 import { afterEach, expect, test } from 'vitest';
-import type { BatchCycleOutcome } from '../orchestrator/batchCycle.ts';
+import type { BatchCycleOutcome } from '../protocol/batchCycle.ts';
 import { schedulerMetrics, serveSchedulerMetrics } from './schedulerMetrics.ts';
 import type { DeploymentStatus, MetricStatus, SourceStatus } from './status.ts';
 

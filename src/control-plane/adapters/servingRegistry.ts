@@ -4,7 +4,7 @@ import type {
   RegistrationResponse,
   ServingRegistry,
   UnionViewRegistration,
-} from '../orchestrator/ports.ts';
+} from '../protocol/ports.ts';
 import { ControlPlaneError } from '../errors.ts';
 
 const SWITCH_TIMEOUT_MS = 180_000;

@@ -1,7 +1,7 @@
 import { ControlPlaneError } from '../errors.ts';
-import { SERVED_PREFIX, servingDifference } from '../orchestrator/reconcile.ts';
-import { awaitSpeedCaughtUp } from '../orchestrator/speedCatchUp.ts';
-import { ensureTopics, type DesiredTopic } from '../orchestrator/topics.ts';
+import { SERVED_PREFIX, servingDifference } from '../protocol/reconcile.ts';
+import { awaitSpeedCaughtUp } from '../protocol/speedCatchUp.ts';
+import type { DesiredTopic } from '../protocol/topics.ts';
 import {
   describeAction,
   planDeployment,
@@ -10,44 +10,35 @@ import {
   type DeployAction,
   type DesiredDeployment,
   type ObservedDeployment,
-} from '../orchestrator/deployPlan.ts';
+} from '../protocol/deployPlan.ts';
 import {
   runBatchCycle,
   unionViewOf,
   type BatchCycleHooks,
   type BatchCycleOutcome,
-} from '../orchestrator/batchCycle.ts';
-import { chooseCutover, SPEED_READS_FROM_PROPERTY } from '../orchestrator/cutover.ts';
+} from '../protocol/batchCycle.ts';
+import { chooseCutover, SPEED_READS_FROM_PROPERTY } from '../protocol/cutover.ts';
 import {
-  AlreadyExistsError,
-  evolveSchemaCommit,
-  requirement,
-  type TableMetadata,
-} from '../../iceberg/index.ts';
-import {
-  evolvedMasterSchema,
   JOB_DEFINITION_PROPERTY,
-  masterSchemaChange,
   parseJobDefinition,
   type JobDefinition,
-  type MasterColumn,
   type MasterSchema,
-} from '../orchestrator/definitionChanges.ts';
+} from '../protocol/definitionChanges.ts';
 import { desiredJobDefinitions, desiredMasters } from './jobDefinitions.ts';
-import { readPublication } from '../orchestrator/publication.ts';
+import { readPublication } from '../protocol/publication.ts';
 import type { TableSpec } from '../compiler/compile.ts';
 import { names, servingSchema } from '../compiler/names.ts';
-import type { ControlPlane } from './controlPlane.ts';
-import { jobProblems } from '../orchestrator/health.ts';
-import type { JobView } from '../orchestrator/ports.ts';
+import type { ControlPlane } from '../controlPlane.ts';
+import { jobProblems } from '../protocol/health.ts';
+import type { JobView } from '../protocol/ports.ts';
 import {
   DERIVED_PREFIX,
   planDerived,
   type DesiredDerived,
   type ObservedDerived,
-} from '../orchestrator/derivedPlan.ts';
+} from '../protocol/derivedPlan.ts';
 
-export { SERVED_PREFIX } from '../orchestrator/reconcile.ts';
+export { SERVED_PREFIX } from '../protocol/reconcile.ts';
 
 export function desiredDeployment(cp: ControlPlane): DesiredDeployment {
   const definitions = desiredJobDefinitions(cp.project, cp.endpoints.namespace);
@@ -105,14 +96,14 @@ export function desiredDeployment(cp: ControlPlane): DesiredDeployment {
 
 /** What exists now: namespace, topics, tables, Flink jobs by name, and the served versions. */
 export async function observeDeployment(cp: ControlPlane): Promise<ObservedDeployment> {
-  const ns = [cp.endpoints.namespace];
-  const namespaceExists = await cp.catalog.namespaceExists(ns);
+  const target = cp.deployment;
+  const namespaceExists = await target.namespaceExists();
   const [topics, tables, jobs] = await Promise.all([
-    cp.admin.listTopics(),
-    namespaceExists ? cp.catalog.listTables(ns) : Promise.resolve([]),
+    target.topics(),
+    target.tableNames(),
     cp.engine.jobs(),
   ]);
-  const properties = namespaceExists ? await cp.catalog.loadNamespace(ns) : {};
+  const properties = await target.namespaceProperties();
   const servedVersions = Object.fromEntries(
     Object.entries(properties)
       .filter(([k]) => k.startsWith(SERVED_PREFIX))
@@ -125,17 +116,14 @@ export async function observeDeployment(cp: ControlPlane): Promise<ObservedDeplo
   const jobDefinitions = new Map<string, JobDefinition>();
   const serving = cp.batchDeps().serving;
   for (const source of cp.compiled.sources) {
-    if (!tables.some((t) => t.name === source.masterTable.name)) continue;
-    const { metadata } = await cp.catalog.loadTable({
-      namespace: ns,
-      name: source.masterTable.name,
-    });
-    masterSchemas.set(source.name, currentMasterSchema(metadata));
-    const recorded = parseJobDefinition(metadata.properties?.[JOB_DEFINITION_PROPERTY]);
+    if (!tables.includes(source.masterTable.name)) continue;
+    const master = await target.master(source.masterTable.name);
+    masterSchemas.set(source.name, master.schema);
+    const recorded = parseJobDefinition(master.properties[JOB_DEFINITION_PROPERTY]);
     if (recorded) jobDefinitions.set(source.ingestionJobName, recorded);
   }
   for (const metric of cp.compiled.metrics) {
-    if (!tables.some((t) => t.name === metric.batchTable.name)) continue;
+    if (!tables.includes(metric.batchTable.name)) continue;
     const table = await cp.tables.loadTable(metric.batchTable);
     const recorded = parseJobDefinition(table?.properties[JOB_DEFINITION_PROPERTY]);
     if (recorded) jobDefinitions.set(metric.speedJobName, recorded);
@@ -151,29 +139,13 @@ export async function observeDeployment(cp: ControlPlane): Promise<ObservedDeplo
     namespaceExists,
     publishedVersions,
     topics: new Set(topics),
-    tables: new Set(tables.map((t) => `${t.namespace.join('.')}.${t.name}`)),
+    tables: new Set(tables.map((name) => `${target.namespace}.${name}`)),
     jobs,
     servedVersions,
     crashLooping,
     servingDiffers,
     masterSchemas,
     jobDefinitions,
-  };
-}
-
-/** The current schema of a master table, as definitionChanges.ts compares it. */
-function currentMasterSchema(metadata: TableMetadata): MasterSchema {
-  const schemaId = metadata['current-schema-id'] ?? 0;
-  const schema = (metadata.schemas ?? []).find((s) => s['schema-id'] === schemaId);
-  return {
-    schemaId,
-    lastColumnId: metadata['last-column-id'] ?? 0,
-    fields: (schema?.fields ?? []).map((f) => ({
-      id: f.id,
-      name: f.name,
-      type: typeof f.type === 'string' ? f.type : JSON.stringify(f.type),
-      required: f.required,
-    })),
   };
 }
 
@@ -189,10 +161,7 @@ export function desiredDerived(cp: ControlPlane): DesiredDerived[] {
 
 /** What serving holds for each derived view, and which ones the namespace records as served. */
 export async function observeDerived(cp: ControlPlane): Promise<ObservedDerived> {
-  const ns = [cp.endpoints.namespace];
-  const properties = (await cp.catalog.namespaceExists(ns))
-    ? await cp.catalog.loadNamespace(ns)
-    : {};
+  const properties = await cp.deployment.namespaceProperties();
   const recorded = Object.fromEntries(
     Object.entries(properties)
       .filter(([k]) => k.startsWith(DERIVED_PREFIX))
@@ -287,18 +256,16 @@ async function execute(
 ): Promise<{ metric: string; outcome: BatchCycleOutcome } | null> {
   switch (action.kind) {
     case 'create-namespace':
-      await cp.catalog
-        .createNamespace([action.namespace], { owner: 'lambdalake' })
-        .catch(ignoreAlreadyExists);
+      await cp.deployment.createNamespace();
       return null;
     case 'create-topic':
-      await ensureTopics(cp.admin, [action.topic]);
+      await cp.deployment.ensureTopics([action.topic]);
       return null;
     case 'create-table':
-      await createTable(cp, tableSpecOf(cp, tableKey(action.table.table)));
+      await cp.deployment.createTable(tableSpecOf(cp, tableKey(action.table.table)));
       return null;
     case 'evolve-master-schema':
-      await evolveMasterSchema(cp, action.table.name, action.added);
+      await cp.deployment.evolveMaster(action.table.name, action.added);
       return null;
     case 'start-job':
       await startJob(cp, action.job.name, action.restoreFromJobId, say, now, {
@@ -342,7 +309,7 @@ async function execute(
       // The first batch registered the new version's union view, unless a deploy was killed between
       // its publish and its register: serving then still shows the old version, so register first.
       await registerPublished(cp, action.metric, say);
-      await cp.catalog.updateNamespaceProperties([cp.endpoints.namespace], {
+      await cp.deployment.setNamespaceProperties({
         [`${SERVED_PREFIX}${action.metric}`]: action.to,
       });
       await retireOldVersions(cp, action.metric, action.to, say);
@@ -358,23 +325,19 @@ async function execute(
       await cp
         .batchDeps()
         .serving.removeView([servingSchema(cp.endpoints.namespace), action.metric]);
-      await cp.catalog.updateNamespaceProperties([cp.endpoints.namespace], {}, [
-        `${SERVED_PREFIX}${action.metric}`,
-      ]);
+      await cp.deployment.removeNamespaceProperties([`${SERVED_PREFIX}${action.metric}`]);
       return null;
     case 'register-derived': {
       const derived = cp.compiled.derived.find((d) => d.name === action.name)!;
       await cp.derivedViews.registerSqlView(derived.path, derived.viewSql);
-      await cp.catalog.updateNamespaceProperties([cp.endpoints.namespace], {
+      await cp.deployment.setNamespaceProperties({
         [`${DERIVED_PREFIX}${action.name}`]: action.version,
       });
       return null;
     }
     case 'unserve-derived':
       await cp.derivedViews.removeView([servingSchema(cp.endpoints.namespace), action.name]);
-      await cp.catalog.updateNamespaceProperties([cp.endpoints.namespace], {}, [
-        `${DERIVED_PREFIX}${action.name}`,
-      ]);
+      await cp.deployment.removeNamespaceProperties([`${DERIVED_PREFIX}${action.name}`]);
       return null;
   }
 }
@@ -412,23 +375,6 @@ function tableSpecOf(cp: ControlPlane, key: string): TableSpec {
     ...cp.compiled.metrics.map((m) => m.batchTable),
   ];
   return specs.find((s) => tableKey(s) === key)!;
-}
-
-async function createTable(cp: ControlPlane, spec: TableSpec): Promise<void> {
-  await cp.catalog
-    .createTable([spec.namespace], {
-      name: spec.name,
-      schema: spec.schema,
-      partitionSpec: spec.partitionSpec,
-      properties: spec.properties,
-    })
-    .catch(ignoreAlreadyExists);
-}
-
-function ignoreAlreadyExists(error: unknown): void {
-  // A concurrent deploy created it first: the desired state holds either way.
-  if (error instanceof AlreadyExistsError) return;
-  throw error;
 }
 
 /**
@@ -510,30 +456,6 @@ async function recordJobDefinition(
     await cp.tables.setProperties(table, { [JOB_DEFINITION_PROPERTY]: JSON.stringify(definition) });
 }
 
-/**
- * Adds columns to a master table: one commit adding the evolved schema and making it current,
- * guarded on the schema it was computed from (a concurrent deploy's evolution loses the race and
- * its rerun finds the columns there). Idempotent: columns already present are not added again.
- */
-async function evolveMasterSchema(
-  cp: ControlPlane,
-  tableName: string,
-  added: readonly MasterColumn[],
-): Promise<void> {
-  const id = { namespace: [cp.endpoints.namespace], name: tableName };
-  const current = currentMasterSchema((await cp.catalog.loadTable(id)).metadata);
-  const missing = masterSchemaChange(current, [...current.fields, ...added]).added;
-  if (missing.length === 0) return;
-  const evolved = evolvedMasterSchema(current, missing);
-  const commit = evolveSchemaCommit(current.schemaId, {
-    type: 'struct',
-    'schema-id': evolved.schemaId,
-    fields: evolved.fields,
-  });
-  commit.requirements.push(requirement.lastAssignedFieldId(current.lastColumnId));
-  await cp.catalog.commitTable(id, commit);
-}
-
 /** How many versions of a metric keep their batch table (and speed topic) for audit. */
 export function versionsToKeep(env: NodeJS.ProcessEnv = process.env): number {
   const n = Number(env.LAMBDALAKE_KEEP_VERSIONS ?? 3);
@@ -557,18 +479,17 @@ async function retireOldVersions(
   say: (message: string) => void,
 ): Promise<void> {
   const keep = versionsToKeep();
-  const ns = [cp.endpoints.namespace];
   const prefix = names.batchTable(metric, '');
   const versions: { name: string; version: string; publishedAt: string }[] = [];
-  for (const t of await cp.catalog.listTables(ns)) {
-    if (!t.name.startsWith(prefix)) continue;
-    const table = await cp.tables.loadTable({ namespace: cp.endpoints.namespace, name: t.name });
-    const version = table?.properties['lambdalake.version'] ?? t.name.slice(prefix.length);
+  for (const name of await cp.deployment.tableNames()) {
+    if (!name.startsWith(prefix)) continue;
+    const table = await cp.tables.loadTable({ namespace: cp.endpoints.namespace, name });
+    const version = table?.properties['lambdalake.version'] ?? name.slice(prefix.length);
     const publishedAt = table
       ? (readPublication(table.properties, table.refs)?.publishedAt ?? '')
       : '';
     versions.push({
-      name: t.name,
+      name,
       version,
       publishedAt: version === served ? '9999' : publishedAt,
     });
@@ -576,8 +497,7 @@ async function retireOldVersions(
   versions.sort((a, b) => b.publishedAt.localeCompare(a.publishedAt));
   for (const old of versions.slice(keep)) {
     say(`  retiring ${metric} version ${old.version} (keeping the newest ${keep})`);
-    await cp.catalog.dropTable({ namespace: ns, name: old.name }, { purge: true });
-    const topic = names.speedTopic(cp.endpoints.namespace, metric, old.version);
-    await cp.admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
+    await cp.deployment.dropTable(old.name);
+    await cp.deployment.deleteTopic(names.speedTopic(cp.endpoints.namespace, metric, old.version));
   }
 }

@@ -7,9 +7,9 @@ import { compileMetric, compileSource } from '../compiler/compile.ts';
 import { icebergType } from '../compiler/icebergSchema.ts';
 import { names } from '../compiler/names.ts';
 import type { Project } from '../definitions/loadProject.ts';
-import { jobDefinition, type JobDefinition } from '../orchestrator/definitionChanges.ts';
+import { jobDefinition, type JobDefinition } from '../protocol/definitionChanges.ts';
 import { LEDGER_COLUMNS } from '../compiler/ledger.ts';
-import type { DesiredMaster } from '../orchestrator/deployPlan.ts';
+import type { DesiredMaster } from '../protocol/deployPlan.ts';
 
 /**
  * Endpoints are left out of the comparison: the same deployment reached through another address

@@ -6,8 +6,8 @@ import {
   kafkaSecurityFromEnv,
   type KafkaSecurity,
 } from '../../settings/kafkaSecurity.ts';
-import { committedOffsets, logEndOffsets } from '../orchestrator/ingestionProgress.ts';
-import type { LogOffsets } from '../orchestrator/ports.ts';
+import type { PartitionOffsets } from '../protocol/ingestionProgress.ts';
+import type { LogOffsets } from '../protocol/ports.ts';
 
 /**
  * A connected kafkajs admin for the control plane's offset reads and topic creation. The security
@@ -87,4 +87,20 @@ export async function retryingKafka<T>(
 
 function maxOf(a: bigint, b: bigint): bigint {
   return a > b ? a : b;
+}
+
+/** Log-end offsets of `topic` right now: the "T0" side of the cutover protocol. */
+export async function logEndOffsets(admin: Admin, topic: string): Promise<PartitionOffsets> {
+  const offsets = await admin.fetchTopicOffsets(topic);
+  return Object.fromEntries(offsets.map((p) => [p.partition, p.high]));
+}
+
+/** Offsets the ingestion job committed for its consumer group (Flink commits them on each checkpoint). */
+export async function committedOffsets(
+  admin: Admin,
+  groupId: string,
+  topic: string,
+): Promise<PartitionOffsets> {
+  const [entry] = await admin.fetchOffsets({ groupId, topics: [topic] });
+  return Object.fromEntries((entry?.partitions ?? []).map((p) => [p.partition, p.offset]));
 }

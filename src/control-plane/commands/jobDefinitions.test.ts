@@ -9,8 +9,8 @@ import {
   refusedDefinitionChanges,
   type DesiredDeployment,
   type ObservedDeployment,
-} from '../orchestrator/deployPlan.ts';
-import type { MasterSchema } from '../orchestrator/definitionChanges.ts';
+} from '../protocol/deployPlan.ts';
+import type { MasterSchema } from '../protocol/definitionChanges.ts';
 import { desiredJobDefinitions, desiredMasters } from './jobDefinitions.ts';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');

@@ -14,10 +14,10 @@ import {
   type TableCatalog,
   type TableRef,
   type TableView,
-} from '../orchestrator/ports.ts';
-import type { CommitRequirement, CommitUpdate } from '../orchestrator/publication.ts';
+} from '../protocol/ports.ts';
+import type { CommitRequirement, CommitUpdate } from '../protocol/publication.ts';
 
-/** The orchestrator's TableCatalog over the Iceberg REST client; ids stay exact decimal strings. */
+/** The protocol's TableCatalog over the Iceberg REST client; ids stay exact decimal strings. */
 export class IcebergTables implements TableCatalog {
   constructor(readonly client: IcebergCatalogClient) {}
 
