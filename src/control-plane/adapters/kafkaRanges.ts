@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Kafka, KafkaMessage } from 'kafkajs';
+import { ControlPlaneError } from '../errors.ts';
 
 /** How long one range read may take by default before it fails. */
 const READ_TIMEOUT_MS = 15_000;
@@ -74,8 +75,10 @@ export async function readRanges(
     ]);
     clearTimeout(timer);
     if (timedOut)
-      throw new Error(
+      throw new ControlPlaneError(
+        'timeout',
         `reading offsets ${wanted.map((r) => `${r.partition}:[${r.from},${r.to})`).join(', ')} of '${topic}' did not finish in ${timeoutMs} ms`,
+        true,
       );
   } finally {
     await consumer.disconnect().catch(() => undefined);
