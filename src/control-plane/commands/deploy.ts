@@ -19,6 +19,12 @@ import {
 } from '../protocol/batchCycle.ts';
 import { chooseCutover, SPEED_READS_FROM_PROPERTY } from '../protocol/cutover.ts';
 import {
+  atSpeedGeneration,
+  SPEED_GENERATION_PROPERTY,
+  SPEED_RUNNING_GENERATION_PROPERTY,
+  speedGenerations,
+} from '../protocol/speedGeneration.ts';
+import {
   JOB_DEFINITION_PROPERTY,
   parseJobDefinition,
   type JobDefinition,
@@ -131,8 +137,17 @@ export async function observeDeployment(cp: ControlPlane): Promise<ObservedDeplo
     if (publication) publishedVersions.add(`${metric.name}@${metric.version}`);
     // Reconcile: serving must show the served version's publication (reconcile.ts).
     if (servedVersions[metric.name] !== metric.version) continue;
-    const path = unionViewOf(cp.runtimeOf(metric), { cutover: '' }).path;
-    const differs = servingDifference(await serving.servedView(path), metric.version, publication);
+    const runtime = atSpeedGeneration(
+      cp.runtimeOf(metric),
+      speedGenerations(table?.properties ?? {}).running,
+    );
+    const path = unionViewOf(runtime, { cutover: '' }).path;
+    const differs = servingDifference(
+      await serving.servedView(path),
+      metric.version,
+      publication,
+      runtime.speedTopic,
+    );
     if (differs) servingDiffers.set(metric.name, differs);
   }
   return {
@@ -342,14 +357,19 @@ async function execute(
   }
 }
 
-/** Makes serving show the current definitions' publication of `metric`, unless it already does. */
+/**
+ * Makes serving show the current definitions' publication of `metric`, read with the running speed
+ * job's generation (speedGeneration.ts), unless it already does.
+ */
 async function registerPublished(
   cp: ControlPlane,
   metricName: string,
   say: (message: string) => void,
 ): Promise<void> {
-  const runtime = cp.runtimeOf(cp.metric(metricName));
-  const table = await cp.tables.loadTable(runtime.batchTable);
+  const compiled = cp.runtimeOf(cp.metric(metricName));
+  const table = await cp.tables.loadTable(compiled.batchTable);
+  const generations = speedGenerations(table?.properties ?? {});
+  const runtime = atSpeedGeneration(compiled, generations.running);
   const publication = table ? readPublication(table.properties, table.refs) : null;
   if (!publication)
     throw new ControlPlaneError(
@@ -360,11 +380,17 @@ async function registerPublished(
   const serving = cp.batchDeps().serving;
   const view = unionViewOf(runtime, publication);
   const shown = await serving.servedView(view.path);
-  const differs = servingDifference(shown, runtime.version, publication);
+  const differs = servingDifference(shown, runtime.version, publication, runtime.speedTopic);
   if (!differs) return;
-  // Switching serving to another version: only once that version's speed job has caught up.
-  if (shown?.version !== runtime.version)
+  // Switching serving to another version, or to a speed generation that started without state:
+  // only once its speed job has caught up; until then serving keeps what it shows.
+  if (shown?.version !== runtime.version || shown.speed.topic !== runtime.speedTopic)
     await awaitSpeedCaughtUp(runtime, cp.batchDeps().log, { say: (m) => say(`  ${m}`) });
+  // Recorded before the registration: a batch cycle in between registers this generation too.
+  if (generations.served !== generations.running)
+    await cp.tables.setProperties(runtime.batchTable, {
+      [SPEED_GENERATION_PROPERTY]: String(generations.running),
+    });
   say(`  serving: ${differs}; registering it`);
   await serving.registerUnionView(view);
 }
@@ -425,7 +451,24 @@ async function startJob(
     ? Date.parse(published.cutover)
     : chooseCutover(now(), metric.latenessMs, metric.grain).getTime();
   const startMs = cutoverMs - metric.latenessMs;
-  const { jobId } = await cp.engine.submitScript(metric.streamingScript(startMs), {
+  // Without state, a job whose topic serving already reads would overwrite correct values with
+  // partial ones while it catches up: it writes a new generation instead (speedGeneration.ts).
+  let { running: generation } = speedGenerations(table?.properties ?? {});
+  const newGeneration = !restoreFrom && published !== null;
+  if (newGeneration) {
+    generation += 1;
+    await cp.deployment.ensureTopics([
+      {
+        name: names.speedTopic(cp.endpoints.namespace, metric.name, metric.version, generation),
+        partitions: cp.sourceOf(metric).partitions,
+        compacted: true,
+      },
+    ]);
+    await cp.tables.setProperties(metric.batchTable, {
+      [SPEED_RUNNING_GENERATION_PROPERTY]: String(generation),
+    });
+  }
+  const { jobId } = await cp.engine.submitScript(metric.streamingScript(startMs, generation), {
     mode: 'streaming',
     jobName: name,
     config: { ...metric.streamingConfig, ...recovery },
@@ -438,8 +481,16 @@ async function startJob(
     });
   if (table) await recordJobDefinition(cp, metric.batchTable, name);
   say(
-    `  ${name} is job ${jobId}, reading ${metric.source} from ${new Date(startMs).toISOString()}`,
+    `  ${name} is job ${jobId}, reading ${metric.source} from ${new Date(startMs).toISOString()}${generation > 0 ? `, writing speed generation ${generation}` : ''}`,
   );
+  // Serving switches to the new generation once the job has caught up; until then it keeps the
+  // previous generation's values (not updated while the job catches up, but never partial).
+  if (newGeneration && (await servedVersionOf(cp, metric.name)) === metric.version)
+    await registerPublished(cp, metric.name, say);
+}
+
+async function servedVersionOf(cp: ControlPlane, metric: string): Promise<string | null> {
+  return (await cp.deployment.namespaceProperties())[`${SERVED_PREFIX}${metric}`] ?? null;
 }
 
 /**
@@ -498,6 +549,9 @@ async function retireOldVersions(
   for (const old of versions.slice(keep)) {
     say(`  retiring ${metric} version ${old.version} (keeping the newest ${keep})`);
     await cp.deployment.dropTable(old.name);
-    await cp.deployment.deleteTopic(names.speedTopic(cp.endpoints.namespace, metric, old.version));
+    const topic = names.speedTopic(cp.endpoints.namespace, metric, old.version);
+    // Every generation of the version's speed topic (speedGeneration.ts).
+    for (const t of await cp.deployment.topics())
+      if (t === topic || t.startsWith(`${topic}.g`)) await cp.deployment.deleteTopic(t);
   }
 }

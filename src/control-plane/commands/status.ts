@@ -9,6 +9,7 @@ import { names } from '../compiler/names.ts';
 import { observeDeployment } from './deploy.ts';
 import { deadLetterSummary, type DeadLetterSummary } from '../adapters/deadLetterLog.ts';
 import { metricHealth, sourceHealth, type Health, type ObservedJob } from '../protocol/health.ts';
+import { speedGenerations } from '../protocol/speedGeneration.ts';
 
 export interface MetricStatus {
   metric: string;
@@ -132,9 +133,11 @@ export async function deploymentStatus(cp: ControlPlane): Promise<DeploymentStat
     const servedVersion = observed.servedVersions[metric.name] ?? null;
     const drift = record?.drift ? (JSON.parse(record.drift) as DriftSummary) : undefined;
     const tolerances = toleranceByMeasure(cp.project.metrics.get(metric.name)!.definition.measures);
+    // The running speed job's group: a generation that started without state counts from zero.
+    const generations = speedGenerations(table?.properties ?? {});
     const speedLag = await lagOf(
       source.topic,
-      names.speedGroup(cp.endpoints.namespace, metric.name, metric.version),
+      names.speedGroup(cp.endpoints.namespace, metric.name, metric.version, generations.running),
     );
     metrics.push({
       metric: metric.name,
@@ -168,9 +171,15 @@ export async function deploymentStatus(cp: ControlPlane): Promise<DeploymentStat
       speedLag,
       batchTable: table ? tableCounts(table) : null,
       switchPending:
-        servedVersion === metric.version
-          ? null
-          : { from: servedVersion, to: metric.version, speedRecordsBehind: speedLag },
+        servedVersion !== metric.version
+          ? { from: servedVersion, to: metric.version, speedRecordsBehind: speedLag }
+          : generations.running !== generations.served
+            ? {
+                from: `${metric.version} speed generation ${generations.served}`,
+                to: `${metric.version} speed generation ${generations.running}`,
+                speedRecordsBehind: speedLag,
+              }
+            : null,
     });
   }
   const healthy = [...sources, ...metrics].every((x) => x.health.verdict === 'healthy');

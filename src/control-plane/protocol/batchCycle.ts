@@ -22,6 +22,7 @@ export type { BatchCycleDeps, BatchCycleHooks, BatchCycleOptions } from './batch
 export { unionViewOf } from './batchCycleSteps.ts';
 import { unionViewOf } from './batchCycleSteps.ts';
 import { assertServedVersion, servingDifference } from './reconcile.ts';
+import { atSpeedGeneration, speedGenerations } from './speedGeneration.ts';
 
 export interface BatchCycleOutcome {
   state: 'done' | 'failed' | 'conflict';
@@ -174,16 +175,19 @@ async function reconcileServing(
   const served = await deps.servedVersion(metric.metric);
   assertServedVersion(metric.metric, metric.version, served, options.switchingVersion === true);
   if (served !== metric.version) return;
-  const view = unionViewOf(metric, { snapshotId: '', cutover: '' });
+  // The served speed generation: a newer one still catching up is deploy's to switch to.
+  const speedAt = atSpeedGeneration(metric, speedGenerations(table.properties).served);
+  const view = unionViewOf(speedAt, { snapshotId: '', cutover: '' });
   const publication = publicationOf(table);
   const differs = servingDifference(
     await deps.serving.servedView(view.path),
     metric.version,
     publication,
+    speedAt.speedTopic,
   );
   if (!differs || !publication) return;
   say(`repairing serving: ${differs}`);
-  await deps.serving.registerUnionView(unionViewOf(metric, publication));
+  await deps.serving.registerUnionView(unionViewOf(speedAt, publication));
 }
 
 /** A backfill's cutover must lie in the range the protocol and the served speed side allow. */

@@ -30,6 +30,7 @@ import { publicationOf } from './runRecord.ts';
 import { assertServedVersion } from './reconcile.ts';
 import { awaitSpeedCaughtUp } from './speedCatchUp.ts';
 import { servingSchema } from '../compiler/names.ts';
+import { atSpeedGeneration, speedGenerations } from './speedGeneration.ts';
 
 /** Injected around the protocol; none of them changes what a step decides. */
 export interface BatchCycleHooks {
@@ -185,7 +186,8 @@ const runBatchStep: Step = async ({ metric, deps, record, say, note, timings }) 
     },
     {
       timeoutMs: deps.batchTimeoutMs ?? 600_000,
-      pollMs: deps.pollMs,
+      // Every poll past the job's end is overhead of the cycle; the JobManager answers in ~1 ms.
+      pollMs: deps.pollMs ?? 50,
       reason: () => `batch job ${jobId} did not finish in time (last state ${lastState || '?'})`,
     },
   );
@@ -246,7 +248,9 @@ const publishStep: Step = async ({ metric, deps, options, record, table, say, cl
 };
 
 /** Serving's union view now pins (S, C); serving evicts speed rows < C after switching. */
-const registerStep: Step = async ({ metric, deps, options, record, say }) => {
+const registerStep: Step = async ({ metric: runtime, deps, options, record, say, table }) => {
+  // Union views read the served speed generation (speedGeneration.ts).
+  const metric = atSpeedGeneration(runtime, speedGenerations(table.properties).served);
   // Never register a version other than the served one (a deploy may have switched meanwhile).
   if (deps.servedVersion)
     assertServedVersion(

@@ -38,6 +38,13 @@ describe('servingDifference', () => {
     );
     expect(servingDifference(null, 'v2', publication)).toMatch(/no view/);
   });
+  test('another speed topic generation is one, when the catalog names the served one', () => {
+    const view = shown('v2', '42', publication.cutover);
+    expect(servingDifference(view, 'v2', publication, 's.g1')).toMatch(
+      /reads speed topic s; the catalog serves s\.g1/,
+    );
+    expect(servingDifference(view, 'v2', publication, 's')).toBe(null);
+  });
   test('nothing published: nothing to compare', () => {
     expect(servingDifference(null, 'v2', null)).toBe(null);
   });

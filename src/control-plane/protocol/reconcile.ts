@@ -18,6 +18,8 @@ export function servingDifference(
   shown: ShownUnion | null,
   version: string,
   publication: Publication | null,
+  /** The speed topic generation the catalog serves (speedGeneration.ts); unchecked when absent. */
+  speedTopic?: string,
 ): string | null {
   if (!publication) return null;
   if (!shown) return `serving shows no view; version ${version} is published`;
@@ -27,6 +29,8 @@ export function servingDifference(
     return `serving shows snapshot ${shown.batch.snapshotId || '(empty)'}; published is ${publication.snapshotId || '(empty)'}`;
   if (Date.parse(shown.batch.cutover) !== Date.parse(publication.cutover))
     return `serving shows cutover ${shown.batch.cutover}; published is ${publication.cutover}`;
+  if (speedTopic !== undefined && shown.speed.topic !== speedTopic)
+    return `serving reads speed topic ${shown.speed.topic}; the catalog serves ${speedTopic}`;
   return null;
 }
 
