@@ -136,6 +136,9 @@ describe('a speed job restarted without state', () => {
           ),
         ).toEqual([]);
         await deploy(control, { say: (m) => said.push(m) });
+        // The restarted jobs may still be rebuilding their windows after deploy returns: keep
+        // querying while they do (30k orders take a restarted job well under this).
+        await new Promise((r) => setTimeout(r, 20_000));
       } finally {
         stop = true;
         await querying;
