@@ -28,14 +28,37 @@ async function kill(service: 'flink-taskmanager' | 'serving' | 'kafka'): Promise
   throw new Error(`${service} (pid ${status.pid}) did not exit`);
 }
 
-/** Faults on the shared stack; each test restarts what it killed with `stack up` and waits for recovery. */
+/**
+ * Orders late by the clock: event times 30 to 3 hours before now, produced now, so below any
+ * cutover the protocol picks (at most lateness 10 min + one hour grain before now).
+ */
+const lateOrders = (seed: number, orders: number): ProducedRecord[] =>
+  generateEvents({
+    seed,
+    startMs: Date.now() - 30 * HOUR,
+    endMs: Date.now() - 3 * HOUR,
+    pageViews: 0,
+    orders,
+  });
+
+/** Orders of the last minute: at or after any cutover the protocol picks, so served by speed. */
+const freshOrders = (seed: number, orders: number): ProducedRecord[] =>
+  generateEvents({ seed, startMs: Date.now() - 60_000, endMs: Date.now(), pageViews: 0, orders });
+
+/**
+ * Faults on the shared stack over two days of real-clock history, every batch with the protocol's
+ * own cutover; each test restarts what it killed with `stack up` and waits for recovery.
+ */
 describe('faults are survived', () => {
   const namespace = `fa${Date.now().toString(36)}`;
   let control: ControlPlane;
   let producer: Producer;
   let topics: { page_views: string; orders: string };
+  /** Every order produced so far, and those of them late by the clock since the last batch. */
   let records: ProducedRecord[] = [];
-  let c0 = 0;
+  let late: ProducedRecord[] = [];
+  /** What the union view serves: late orders stay absent until a batch covers their windows. */
+  const served = () => hourlyRevenue(records.filter((r) => !late.includes(r)));
 
   const revenue = async (): Promise<HourlyRevenueRow[]> => {
     const client = new pg.Client(servingPgConfig());
@@ -59,21 +82,22 @@ describe('faults are survived', () => {
     }
     return last;
   };
-  const batchAt = (cutoverMs: number): Promise<BatchCycleOutcome> =>
-    runBatchCycle(
-      control.runtimeOf(control.metric('hourly_revenue')),
-      { ...control.batchDeps(), batchTimeoutMs: 240_000, ingestionTimeoutMs: 180_000 },
-      { cutover: new Date(cutoverMs), outsideBackfillRange: true },
-    );
+  /** One batch cycle with the cutover the protocol picks itself. */
+  const batch = async (): Promise<BatchCycleOutcome> => {
+    const outcome = await runBatchCycle(control.runtimeOf(control.metric('hourly_revenue')), {
+      ...control.batchDeps(),
+      batchTimeoutMs: 240_000,
+      ingestionTimeoutMs: 180_000,
+    });
+    if (outcome.state === 'done') late = [];
+    return outcome;
+  };
 
   beforeAll(async () => {
     const project = await examplePipelines(namespace);
     topics = project.topics;
     control = await openControlPlane(project.dir, endpointsFor(stackEndpoints(), namespace));
-    const first = await deploy(control);
-    c0 = Date.parse(
-      first.batches.find((b) => b.metric === 'hourly_revenue')!.outcome.publication!.cutover,
-    );
+    await deploy(control);
     producer = new Kafka({
       clientId: 'it-faults',
       brokers: stackEndpoints().kafkaBrokers,
@@ -81,17 +105,23 @@ describe('faults are survived', () => {
       retry: { retries: 20 },
     }).producer();
     await producer.connect();
+    // Two days of real-clock history up to a second ago.
     records = generateEvents({
       seed: 9,
-      startMs: c0,
-      endMs: c0 + 3 * HOUR,
+      startMs: Date.now() - 50 * HOUR,
+      endMs: Date.now() - 1000,
       pageViews: 0,
       orders: 200,
     });
     await produceRecords(producer, topics, records);
-    expect(await eventually(hourlyRevenue(records))).toEqual(hourlyRevenue(records));
-    expect((await batchAt(c0 + HOUR)).state).toBe('done');
-  }, 300_000);
+    const first = await batch();
+    expect(first.state).toBe('done');
+    // History on both sides of the cutover the protocol chose.
+    const cutover = Date.parse(first.publication!.cutover);
+    expect(records.filter((r) => r.eventTimeMs < cutover).length).toBeGreaterThan(150);
+    expect(records.some((r) => r.eventTimeMs >= cutover)).toBe(true);
+    expect(await eventually(served())).toEqual(served());
+  }, 400_000);
 
   afterAll(async () => {
     await producer?.disconnect();
@@ -115,43 +145,54 @@ describe('faults are survived', () => {
       (await control.tables.loadTable(batchTable))!.properties,
       (await control.tables.loadTable(batchTable))!.refs,
     );
-    const served = await revenue();
-    const cycle = batchAt(c0 + 2 * HOUR).catch((e: unknown) => e);
-    for (let i = 0; i < 300; i++) {
+    // Orders late by the clock: the speed layer sees them, but their windows are below the
+    // cutover, so the union view leaves them out until a batch covers them.
+    late = lateOrders(12, 25);
+    records = [...records, ...late];
+    await produceRecords(producer, topics, late);
+    await new Promise((r) => setTimeout(r, 3000));
+    const servedBefore = await revenue();
+    expect(servedBefore).toEqual(served());
+    expect(served()).not.toEqual(hourlyRevenue(records));
+    const cycle = batch().catch((e: unknown) => e);
+    // Bounded wait for the cycle's Flink job (the cycle first proves ingestion holds the late orders).
+    let batchJobRunning = false;
+    for (let i = 0; i < 1200 && !batchJobRunning; i++) {
       const props = (await control.tables.loadTable(batchTable))!.properties;
-      if (props['lambdalake.run.state'] === 'run-batch' && props['lambdalake.run.jobId']) break;
-      await new Promise((r) => setTimeout(r, 50));
+      batchJobRunning =
+        props['lambdalake.run.state'] === 'run-batch' && !!props['lambdalake.run.jobId'];
+      if (!batchJobRunning) await new Promise((r) => setTimeout(r, 50));
     }
+    expect(batchJobRunning).toBe(true);
     await kill('flink-taskmanager');
-    // The outage: the union view still answers, from the last publication.
-    expect(await revenue()).toEqual(served);
+    // The outage: the union view still answers, from the last publication (late orders still absent).
+    expect(await revenue()).toEqual(servedBefore);
     const during = (await control.tables.loadTable(batchTable))!;
     expect(readPublication(during.properties, during.refs)?.snapshotId).toBe(before?.snapshotId);
     await stackUp(silentProgress);
     let outcome = await cycle;
     // Flink either restarts the job when slots return (the same cycle finishes) or fails it (a new one runs).
     if (!(outcome && typeof outcome === 'object' && 'state' in outcome && outcome.state === 'done'))
-      outcome = await batchAt(c0 + 2 * HOUR);
-    expect((outcome as BatchCycleOutcome).state).toBe('done');
-    expect((outcome as BatchCycleOutcome).publication?.cutover).toBe(
-      new Date(c0 + 2 * HOUR).toISOString(),
+      outcome = await batch();
+    const done = outcome as BatchCycleOutcome;
+    expect(done.state).toBe('done');
+    // A new publication, at the protocol's own cutover (never behind the one it replaces).
+    expect(done.publication!.snapshotId).not.toBe(before!.snapshotId);
+    expect(Date.parse(done.publication!.cutover)).toBeGreaterThanOrEqual(
+      Date.parse(before!.cutover),
     );
+    // The late orders are in: the cycle that finished after the outage read them from the master.
     expect(await eventually(hourlyRevenue(records))).toEqual(hourlyRevenue(records));
   }, 400_000);
 
   test('serving killed: PostgreSQL keeps answering the union views; orders produced meanwhile arrive once it is back, each applied once', async () => {
-    const served = hourlyRevenue(records);
-    expect(await revenue()).toEqual(served);
+    const applied = hourlyRevenue(records);
+    expect(await revenue()).toEqual(applied);
     await kill('serving');
     // The loader is down, the store is not: clients keep reading the last applied state.
-    expect(await revenue()).toEqual(served);
-    const meanwhile = generateEvents({
-      seed: 11,
-      startMs: c0 + 2 * HOUR,
-      endMs: c0 + 3 * HOUR,
-      pageViews: 0,
-      orders: 30,
-    });
+    expect(await revenue()).toEqual(applied);
+    // Orders of the last minute: the speed layer's, applied only by the loader.
+    const meanwhile = freshOrders(11, 30);
     await produceRecords(producer, topics, meanwhile);
     records = [...records, ...meanwhile];
     await stackUp(silentProgress);
@@ -162,18 +203,16 @@ describe('faults are survived', () => {
   test('Kafka restarted: speed views catch up and the master table loses nothing', async () => {
     await kill('kafka');
     await stackUp(silentProgress);
-    const more = generateEvents({
-      seed: 10,
-      startMs: c0 + 2 * HOUR,
-      endMs: c0 + 3 * HOUR,
-      pageViews: 0,
-      orders: 60,
-    });
-    await produceRecords(producer, topics, more);
-    records = [...records, ...more];
-    expect(await eventually(hourlyRevenue(records), 180_000)).toEqual(hourlyRevenue(records));
-    // Every record, before and after the restart, is in the master table: a batch over all of it is exact.
-    expect((await batchAt(c0 + 3 * HOUR)).state).toBe('done');
+    // Orders of the last minute reach the union view through the speed layer; orders late by the
+    // clock reach it only through the master table and the next batch.
+    const fresh = freshOrders(10, 60);
+    late = lateOrders(13, 20);
+    await produceRecords(producer, topics, [...fresh, ...late]);
+    records = [...records, ...fresh, ...late];
+    expect(await eventually(served(), 180_000)).toEqual(served());
+    // Every record, before and after the restart, is in the master table: a batch over all of
+    // history is exact, the late orders produced after the restart included.
+    expect((await batch()).state).toBe('done');
     expect(await revenue()).toEqual(hourlyRevenue(records));
   }, 400_000);
 });

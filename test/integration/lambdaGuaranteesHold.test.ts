@@ -45,6 +45,10 @@ describe('Lambda guarantees on the real stack', () => {
     }
     return last;
   };
+  // Explicit future cutovers, outside the backfill range on purpose: the seam test moves the cutover
+  // through five hour boundaries, but a fresh deployment's range, [first whole window its speed job
+  // read, floor(now − lateness)], starts at c0 (the speed job reads from c0 − lateness) and grows
+  // by one boundary per real hour, so five past cutovers inside it would take five hours.
   const batchAt = async (cutoverMs: number) => {
     const outcome = await runBatchCycle(
       control.runtimeOf(control.metric('hourly_revenue')),

@@ -17,7 +17,8 @@ export interface OffsetRange {
  * Reads the records of `topic` in the given offset ranges, one callback each. kafkajs fetches only
  * through a consumer group, so this one is throwaway (random id, never commits, deleted after).
  * A range ends at its `to` or at the partition's log end, whichever comes first: offsets without a
- * data record (transaction markers, compacted records) are skipped by Kafka itself.
+ * data record (transaction markers, records of aborted transactions, compacted records) are
+ * skipped, since kafkajs reads committed records only by default.
  */
 export async function readRanges(
   kafka: Kafka,
@@ -48,6 +49,16 @@ export async function readRanges(
     let finish: () => void = () => undefined;
     const finished = new Promise<void>((resolve) => (finish = resolve));
     const pending = new Set(stops.keys());
+    // A range is read once a batch reaching its stop has been processed. kafkajs never hands
+    // eachBatch a batch of only transaction markers or aborted records, but it does report it
+    // through this event (with the batch's last offset, markers included), so a range ending in
+    // markers or an aborted transaction ends here too.
+    consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
+      const stop = stops.get(payload.partition);
+      if (stop === undefined || !pending.has(payload.partition)) return;
+      if (BigInt(payload.lastOffset) + 1n >= stop) pending.delete(payload.partition);
+      if (pending.size === 0) finish();
+    });
     await consumer.run({
       autoCommit: false,
       eachBatch: async ({ batch }) => {
@@ -60,9 +71,6 @@ export async function readRanges(
           if (offset >= stop) break;
           onRecord(batch.partition, message);
         }
-        // An empty batch's lastOffset is the high watermark − 1, so markers ending a range end it too.
-        if (BigInt(batch.lastOffset()) + 1n >= stop) pending.delete(batch.partition);
-        if (pending.size === 0) finish();
       },
     });
     for (const r of wanted)

@@ -12,6 +12,20 @@ import { PUBLISHED_TAG } from './publication.ts';
 import { ControlPlaneError } from '../errors.ts';
 import type { CommitRequirement, CommitUpdate } from './publication.ts';
 
+/** Every offset of each range as a data record: a fake log without transaction markers. */
+function everyOffset(
+  ranges: { partition: number; from: string; to: string }[],
+): Record<number, string[]> {
+  return Object.fromEntries(
+    ranges.map((r) => [
+      r.partition,
+      Array.from({ length: Number(BigInt(r.to) - BigInt(r.from)) }, (_, i) =>
+        String(BigInt(r.from) + BigInt(i)),
+      ),
+    ]),
+  );
+}
+
 const HOUR = 3_600_000;
 
 function metric(): MetricRuntime {
@@ -96,7 +110,8 @@ function harness() {
     log: {
       logEnd: async () => ({ 0: '200' }),
       committed: async () => ({ 0: '200' }),
-      recordOffsets: async () => ({}),
+      // A log without transaction markers: every offset holds a record.
+      recordOffsets: async (_topic, ranges) => everyOffset(ranges),
       recentDeadLetters: async () => new Set<string>(),
     },
     // The master holds the last record before T0 (offset 199): complete.

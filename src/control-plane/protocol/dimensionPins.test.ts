@@ -30,10 +30,13 @@ test('a dimension ingestion that never commits its offsets at T0 ends the wait w
   const log = {
     logEnd: async () => ({}),
     committed: async () => ({ 0: '1' }),
+    // The proof looks once at the short hint: four records, none of them held.
+    recordOffsets: async () => ({ 0: ['0', '1', '2', '3'] }),
+    recentDeadLetters: async () => new Set<string>(),
   } as unknown as LogOffsets;
   const deps = {
     log,
-    catalog: {} as TableCatalog,
+    catalog: { loadTable: async () => null } as unknown as TableCatalog,
     ledger: {} as MasterLedger,
     ingestionTimeoutMs: 50,
     pollMs: 5,

@@ -23,22 +23,50 @@ const sqlTime = (ms: number) => new Date(ms).toISOString().replace('T', ' ').rep
 const isoPlus2 = (ms: number) => new Date(ms + 2 * 3_600_000).toISOString().replace('Z', '+02:00');
 const cost = (cents: number) => (cents / 100).toFixed(2);
 
+const HOUR = 3_600_000;
+
 /**
- * Valid clicks in every accepted time encoding (before and after `cutoverMs`), NULL and missing
- * campaigns, exact duplicates on another partition, and one bad record of every kind.
+ * Valid clicks in every accepted time encoding over the two days before `nowMs` (the newest in its
+ * last minute, at or after any cutover the protocol picks with lateness 10 min on an hour grain),
+ * NULL and missing campaigns, exact duplicates on another partition, and one bad record of every kind.
  */
-export function clickRecords(cutoverMs: number): ClickRecord[] {
+export function clickRecords(nowMs: number): ClickRecord[] {
+  const out = clicksAt(nowMs, [-49 * HOUR, -26 * HOUR, -2.5 * HOUR, -40 * 60_000, -50_000], 'c');
+  badRecords(out, nowMs);
+  return out;
+}
+
+/**
+ * Clicks late by the clock, produced after a batch: event times 20 to 3 hours before `nowMs` (below
+ * any cutover the protocol picks), in every encoding, with duplicates and bad records among them.
+ */
+export function lateClickRecords(nowMs: number): ClickRecord[] {
+  const out = clicksAt(nowMs, [-20 * HOUR, -3 * HOUR], 'late');
+  out.push({
+    source: 'clicks',
+    partition: 1,
+    value: Buffer.from(
+      JSON.stringify({ click_id: 'late-b', cost: 'late', event_time: sqlTime(nowMs - 5 * HOUR) }),
+    ),
+    click: null,
+    reason: /^cost: 'late' is not DECIMAL\(10,2\)$/,
+  });
+  return out;
+}
+
+/** Valid clicks `prefix0…`, nine at each offset from `nowMs`, one second apart. */
+function clicksAt(nowMs: number, offsetsMs: number[], prefix: string): ClickRecord[] {
   const out: ClickRecord[] = [];
   const campaigns = ['spring', 'summer', null];
   const encoders = [sqlTime, (ms: number) => new Date(ms).toISOString(), isoPlus2];
   let n = 0;
-  for (const offsetMs of [-2.5 * 3_600_000, -1.5 * 3_600_000, -20 * 60_000, 30_000, 90_000]) {
+  for (const offsetMs of offsetsMs) {
     for (let i = 0; i < 9; i++) {
       const click: Click = {
-        click_id: `c${n}`,
+        click_id: `${prefix}${n}`,
         campaign: campaigns[i % 3]!,
         costCents: 100 + n * 7,
-        eventMs: cutoverMs + offsetMs + i * 1000,
+        eventMs: nowMs + offsetMs + i * 1000,
       };
       const body: Record<string, unknown> = {
         click_id: click.click_id,
@@ -51,7 +79,11 @@ export function clickRecords(cutoverMs: number): ClickRecord[] {
       out.push({ source: 'clicks', partition: n % 3, value, click, reason: null });
       if (n % 4 === 0)
         out.push({ source: 'clicks', partition: (n + 1) % 3, value, click, reason: null });
-      const ms = { click_id: `m${n}`, campaign: click.campaign, cost: cost(click.costCents) };
+      const ms = {
+        click_id: `${prefix}-ms${n}`,
+        campaign: click.campaign,
+        cost: cost(click.costCents),
+      };
       out.push({
         source: 'clicks_ms',
         partition: 0,
@@ -62,7 +94,12 @@ export function clickRecords(cutoverMs: number): ClickRecord[] {
       n++;
     }
   }
-  const at = sqlTime(cutoverMs + 60_000);
+  return out;
+}
+
+/** One bad record of every kind, appended to `out` (their partitions follow its length). */
+function badRecords(out: ClickRecord[], nowMs: number): void {
+  const at = sqlTime(nowMs - 60_000);
   const bad = (source: ClickRecord['source'], value: Buffer | string, reason: RegExp) =>
     out.push({
       source,
@@ -96,8 +133,8 @@ export function clickRecords(cutoverMs: number): ClickRecord[] {
   );
   bad(
     'clicks',
-    JSON.stringify({ click_id: 'b6', cost: '1.00', event_time: cutoverMs }),
-    new RegExp(`^event_time: '${cutoverMs}' is not `),
+    JSON.stringify({ click_id: 'b6', cost: '1.00', event_time: nowMs }),
+    new RegExp(`^event_time: '${nowMs}' is not `),
   );
   bad(
     'clicks',
@@ -109,7 +146,6 @@ export function clickRecords(cutoverMs: number): ClickRecord[] {
     JSON.stringify({ click_id: 'b7', cost: '1.00', event_time: at }),
     /^event_time: '.*' is not epoch milliseconds$/,
   );
-  return out;
 }
 
 /** The oracle: clicks and cost per (hour, campaign) over valid records, each click_id once. */

@@ -10,6 +10,7 @@ CREATE TEMPORARY TABLE `sales__raw` (
   'connector' = 'kafka',
   'topic' = 'sales',
   'properties.bootstrap.servers' = '127.0.0.1:19092',
+  'properties.isolation.level' = 'read_committed',
   'format' = 'raw',
   'properties.group.id' = 'lambdalake-speed-revenue_by_category-v4d784cd7',
   'scan.startup.mode' = 'timestamp',
@@ -61,6 +62,7 @@ CREATE TEMPORARY TABLE `products__raw` (
   'connector' = 'kafka',
   'topic' = 'products',
   'properties.bootstrap.servers' = '127.0.0.1:19092',
+  'properties.isolation.level' = 'read_committed',
   'format' = 'raw',
   'properties.group.id' = 'lambdalake-speed-revenue_by_category-v4d784cd7',
   'scan.startup.mode' = 'earliest-offset'

@@ -10,6 +10,7 @@ CREATE TEMPORARY TABLE `page_views__raw` (
   'connector' = 'kafka',
   'topic' = 'page_views',
   'properties.bootstrap.servers' = '127.0.0.1:19092',
+  'properties.isolation.level' = 'read_committed',
   'format' = 'raw',
   'properties.group.id' = 'lambdalake-speed-hourly_views_by_country-vc734e625',
   'scan.startup.mode' = 'timestamp',

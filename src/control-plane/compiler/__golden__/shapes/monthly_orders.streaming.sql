@@ -10,6 +10,7 @@ CREATE TEMPORARY TABLE `orders__raw` (
   'connector' = 'kafka',
   'topic' = 'orders',
   'properties.bootstrap.servers' = '127.0.0.1:19092',
+  'properties.isolation.level' = 'read_committed',
   'format' = 'raw',
   'properties.group.id' = 'lambdalake-speed-monthly_orders-ve54f823b',
   'scan.startup.mode' = 'timestamp',

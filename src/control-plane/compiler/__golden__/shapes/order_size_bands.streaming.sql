@@ -10,6 +10,7 @@ CREATE TEMPORARY TABLE `orders__raw` (
   'connector' = 'kafka',
   'topic' = 'orders',
   'properties.bootstrap.servers' = '127.0.0.1:19092',
+  'properties.isolation.level' = 'read_committed',
   'format' = 'raw',
   'properties.group.id' = 'lambdalake-speed-order_size_bands-v1b3bd1c0',
   'scan.startup.mode' = 'timestamp',
