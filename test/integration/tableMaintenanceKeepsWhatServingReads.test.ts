@@ -6,7 +6,7 @@ import {
   type ControlPlane,
 } from '../../src/control-plane/runtime/controlPlane.ts';
 import { deploy } from '../../src/control-plane/runtime/deploy.ts';
-import { expireSnapshots } from '../../src/control-plane/runtime/maintenance.ts';
+import { maintainTables } from '../../src/control-plane/runtime/tableMaintenance.ts';
 import { deploymentStatus } from '../../src/control-plane/runtime/status.ts';
 import { runBatchCycle } from '../../src/control-plane/orchestrator/batchCycle.ts';
 import { readPublication } from '../../src/control-plane/orchestrator/publication.ts';
@@ -81,7 +81,9 @@ describe('table maintenance keeps what serving reads', () => {
     const query = `SELECT hour, product, CAST(revenue AS VARCHAR) AS revenue FROM ${namespace}.hourly_revenue ORDER BY 1, 2`;
     try {
       const served = (await client.query(query)).rows;
-      const results = await expireSnapshots(control, { retainMs: 0, keepNewest: 1 });
+      const results = (
+        await maintainTables(control, { compaction: false, retainMs: 0, keepNewest: 1 })
+      ).expiry;
       const after = (await control.tables.loadTable(master))!;
       const masterResult = results.find((r) => r.table === `${master.namespace}.${master.name}`)!;
       expect(masterResult.expired).toBeGreaterThan(0);

@@ -266,7 +266,7 @@ export function statusCommand(): Command {
 export function maintainCommand(): Command {
   return new Command('maintain')
     .description(
-      'compact small data files of master and batch view tables (a Flink job per table), then expire old snapshots (never one a publication or a running batch reads)',
+      'compact small data files of master and batch view tables, then expire old snapshots and delete the files only they read (a Flink job per table; never a snapshot a publication or a running batch reads)',
     )
     .option('--dir <folder>', 'project folder', '.')
     .option('--retain <duration>', 'keep snapshots younger than this (e.g. 1 hour)', '1 hour')
@@ -288,28 +288,30 @@ export function maintainCommand(): Command {
           process.stdout.write(JSON.stringify(report, null, 2) + '\n');
           return;
         }
-        const compaction = table([
+        const t = table([
           'table',
           'data files before',
           'after',
           'rewritten',
           'into',
+          'expired',
+          'kept',
           'took',
         ]);
-        for (const r of report.compaction)
-          compaction.push([
+        report.compaction.forEach((r, i) => {
+          const expiry = report.expiry[i]!;
+          t.push([
             r.table,
             r.dataFilesBefore ?? '-',
             r.dataFilesAfter ?? '-',
-            r.skipped ? `skipped: ${r.skipped}` : r.rewrittenDataFiles,
-            r.skipped ? '' : r.addedDataFiles,
-            r.skipped ? '' : `${(r.durationMs / 1000).toFixed(1)} s`,
+            r.skipped ? `- (${r.skipped})` : r.rewrittenDataFiles,
+            r.skipped ? '-' : r.addedDataFiles,
+            expiry.expired,
+            expiry.kept,
+            r.jobId ? `${(r.durationMs / 1000).toFixed(1)} s` : '-',
           ]);
-        const expiry = table(['table', 'expired', 'kept']);
-        for (const r of report.expiry) expiry.push([r.table, r.expired, r.kept]);
-        process.stdout.write(
-          `${opts.compact ? `${compaction.toString()}\n` : ''}${expiry.toString()}\n`,
-        );
+        });
+        process.stdout.write(t.toString() + '\n');
       }),
     );
 }

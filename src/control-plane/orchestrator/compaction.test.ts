@@ -34,13 +34,15 @@ test('a table is compacted from the policy’s file count on; an empty or small 
   expect(compactionSkipReason(withFiles(null), policy)).toBe('no snapshot');
 });
 
-test('the job is given the catalog, the table, its deployment-prefixed name and the target size', () => {
+test('the job is given the catalog, the table, its deployment-prefixed name, the target size and the snapshots to expire', () => {
   expect(
     compactionJobArgs({
       catalogUri: 'http://127.0.0.1:18181',
       table: 'lake1.master_orders',
       jobName: compactionJobName('lake1', 'master_orders'),
       targetFileSizeBytes: 1024,
+      rewrite: true,
+      expireSnapshotIds: ['7', '9'],
     }),
   ).toEqual([
     '--uri',
@@ -51,6 +53,10 @@ test('the job is given the catalog, the table, its deployment-prefixed name and 
     'lake1-maintenance-compact-master_orders',
     '--target-file-size-bytes',
     '1024',
+    '--rewrite',
+    'true',
+    '--expire-snapshot-ids',
+    '7,9',
   ]);
   expect(
     compactionJobArgs({
@@ -59,6 +65,8 @@ test('the job is given the catalog, the table, its deployment-prefixed name and 
       table: 't',
       jobName: 'j',
       targetFileSizeBytes: 1,
+      rewrite: false,
+      expireSnapshotIds: [],
     }).slice(2, 4),
   ).toEqual(['--warehouse', 's3://bucket/wh']);
 });
@@ -77,6 +85,7 @@ test('what a job did is read from the replace snapshot carrying its id; none mea
           [COMPACTION_JOB_PROPERTY]: 'job-a',
           'deleted-data-files': '12',
           'added-data-files': '2',
+          'total-data-files': '1',
         },
       },
     ],
@@ -85,10 +94,14 @@ test('what a job did is read from the replace snapshot carrying its id; none mea
     snapshotId: '3',
     rewrittenDataFiles: 12,
     addedDataFiles: 2,
+    dataFilesReplaced: 3,
+    dataFilesAfterReplace: 1,
   });
   expect(compactionOutcome(table, 'job-b')).toEqual({
     snapshotId: null,
     rewrittenDataFiles: 0,
     addedDataFiles: 0,
+    dataFilesReplaced: null,
+    dataFilesAfterReplace: null,
   });
 });

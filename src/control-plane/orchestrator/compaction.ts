@@ -4,7 +4,8 @@
  * master table; the compaction job (TableMaintenanceJob.java, run on the Flink cluster) rewrites a
  * partition's small files into one and commits an Iceberg `replace` validated from the snapshot it
  * planned on, so appends committed meanwhile stay and older snapshots (a publication's pinned M)
- * still read their own files. Expired snapshots' files are not deleted by lambdalake yet.
+ * still read their own files. The same job then expires the snapshots maintenance.ts chose, deleting
+ * the files only they read.
  */
 import { tableCounts } from './maintenance.ts';
 import type { SnapshotView, TableView } from './ports.ts';
@@ -36,13 +37,15 @@ export function compactionSkipReason(table: TableView, policy: CompactionPolicy)
   return null;
 }
 
-/** The job's program arguments: catalog, table, job name and target size (see the Java main). */
+/** The job's program arguments: catalog, table, job name, what to rewrite and expire (see its main). */
 export function compactionJobArgs(job: {
   catalogUri: string;
   warehouse?: string;
   table: string;
   jobName: string;
   targetFileSizeBytes: number;
+  rewrite: boolean;
+  expireSnapshotIds: readonly string[];
 }): string[] {
   return [
     '--uri',
@@ -54,6 +57,10 @@ export function compactionJobArgs(job: {
     job.jobName,
     '--target-file-size-bytes',
     String(job.targetFileSizeBytes),
+    '--rewrite',
+    String(job.rewrite),
+    '--expire-snapshot-ids',
+    job.expireSnapshotIds.join(','),
   ];
 }
 
@@ -67,6 +74,10 @@ export interface CompactionOutcome {
   snapshotId: string | null;
   rewrittenDataFiles: number;
   addedDataFiles: number;
+  /** Data files of the snapshot the replace was committed on (appends after planning included). */
+  dataFilesReplaced: number | null;
+  /** Data files of the replace snapshot itself. */
+  dataFilesAfterReplace: number | null;
 }
 
 /** What job `jobId` did to `table`, read from the summary of the snapshot it committed (if any). */
@@ -74,10 +85,21 @@ export function compactionOutcome(table: TableView, jobId: string): CompactionOu
   const snapshot: SnapshotView | undefined = table.snapshots.find(
     (s) => s.summary[COMPACTION_JOB_PROPERTY] === jobId,
   );
-  if (!snapshot) return { snapshotId: null, rewrittenDataFiles: 0, addedDataFiles: 0 };
+  if (!snapshot)
+    return {
+      snapshotId: null,
+      rewrittenDataFiles: 0,
+      addedDataFiles: 0,
+      dataFilesReplaced: null,
+      dataFilesAfterReplace: null,
+    };
+  const count = (value: string | undefined) => (value === undefined ? null : Number(value));
+  const parent = table.snapshots.find((s) => s.snapshotId === snapshot.parentId);
   return {
     snapshotId: snapshot.snapshotId,
     rewrittenDataFiles: Number(snapshot.summary['deleted-data-files'] ?? 0),
     addedDataFiles: Number(snapshot.summary['added-data-files'] ?? 0),
+    dataFilesReplaced: count(parent?.summary['total-data-files']),
+    dataFilesAfterReplace: count(snapshot.summary['total-data-files']),
   };
 }

@@ -6,89 +6,78 @@ import { tableMaintenanceJarPath } from '../../settings/jobJars.ts';
 import { ControlPlaneError } from '../errors.ts';
 import {
   COMPACTION_ENTRY_CLASS,
-  DEFAULT_COMPACTION_POLICY,
   compactionJobArgs,
   compactionJobName,
   compactionOutcome,
-  compactionSkipReason,
+  type CompactionOutcome,
   type CompactionPolicy,
 } from '../orchestrator/compaction.ts';
 import { tableCounts } from '../orchestrator/maintenance.ts';
+import type { TableView } from '../orchestrator/ports.ts';
 import { bindingsFor, type ControlPlane } from './controlPlane.ts';
 
-export interface CompactionResult {
+export interface CompactionResult extends CompactionOutcome {
   table: string;
   /** Data files of the current snapshot before and after (after: appends meanwhile included). */
   dataFilesBefore: number | null;
   dataFilesAfter: number | null;
-  rewrittenDataFiles: number;
-  addedDataFiles: number;
-  /** The Flink job that rewrote the table; null when the table was skipped. */
+  /** The Flink job that maintained the table; null when it had nothing to do. */
   jobId: string | null;
   durationMs: number;
+  /** Why small files were not rewritten; null when they were. */
   skipped: string | null;
 }
 
+/** What one table's maintenance job is asked to do. */
+export interface MaintenanceWork {
+  name: string;
+  view: TableView;
+  /** Rewrite small files (null), or why not. */
+  skipRewrite: string | null;
+  /** Snapshot ids to expire, with their files no retained snapshot reads. */
+  expire: string[];
+}
+
 /**
- * Compacts the small files of every master and batch view table of the namespace, one Flink job
- * per table (one at a time: they share the cluster with the batch jobs). The job jar is uploaded
- * once per content (its name carries its hash) and reused while the JobManager keeps it.
+ * Runs one table's maintenance as a Flink job (TableMaintenanceJob.java): compaction, then expiry
+ * of the given snapshots with file cleanup. Waits for the job (bounded) and reads what it did from
+ * the replace snapshot it committed. A table with nothing to do runs no job.
  */
-export async function compactTables(
+export async function runMaintenanceJob(
   cp: ControlPlane,
-  options: {
-    policy?: Partial<CompactionPolicy>;
-    /** Bound on each table's job (default 10 minutes). */
-    jobTimeoutMs?: number;
-    say?: (message: string) => void;
-  } = {},
-): Promise<CompactionResult[]> {
-  const policy = { ...DEFAULT_COMPACTION_POLICY, ...options.policy };
+  work: MaintenanceWork,
+  options: { policy: CompactionPolicy; jar: () => Promise<string>; jobTimeoutMs: number },
+): Promise<CompactionResult> {
   const namespace = cp.endpoints.namespace;
-  const jobManager = cp.engine.jobManager;
+  const table = `${namespace}.${work.name}`;
+  const dataFilesBefore = tableCounts(work.view).dataFiles;
+  if (work.skipRewrite && work.expire.length === 0)
+    return { ...nothingDone(table, dataFilesBefore), skipped: work.skipRewrite };
+  const started = Date.now();
   const bindings = bindingsFor(cp.endpoints);
-  let jarId: string | null = null;
-  const results: CompactionResult[] = [];
-  for (const { name } of await cp.catalog.listTables([namespace])) {
-    const before = await cp.tables.loadTable({ namespace, name });
-    if (!before) continue;
-    const table = `${namespace}.${name}`;
-    const started = Date.now();
-    const dataFilesBefore = tableCounts(before).dataFiles;
-    const skipped = compactionSkipReason(before, policy);
-    if (skipped) {
-      results.push({ ...nothingDone(table, dataFilesBefore), skipped });
-      continue;
-    }
-    jarId ??= await uploadedJar(jobManager);
-    const jobId = await jobManager.runJar(jarId, {
-      entryClass: COMPACTION_ENTRY_CLASS,
-      programArgs: compactionJobArgs({
-        catalogUri: bindings.catalogUri,
-        warehouse: bindings.warehouse,
-        table,
-        jobName: compactionJobName(namespace, name),
-        targetFileSizeBytes: policy.targetFileSizeBytes,
-      }),
-    });
-    await awaitJob(cp, jobId, table, options.jobTimeoutMs ?? 600_000);
-    const after = (await cp.tables.loadTable({ namespace, name }))!;
-    const outcome = compactionOutcome(after, jobId);
-    results.push({
+  const jobId = await cp.engine.jobManager.runJar(await options.jar(), {
+    entryClass: COMPACTION_ENTRY_CLASS,
+    programArgs: compactionJobArgs({
+      catalogUri: bindings.catalogUri,
+      warehouse: bindings.warehouse,
       table,
-      dataFilesBefore,
-      dataFilesAfter: tableCounts(after).dataFiles,
-      rewrittenDataFiles: outcome.rewrittenDataFiles,
-      addedDataFiles: outcome.addedDataFiles,
-      jobId,
-      durationMs: Date.now() - started,
-      skipped: null,
-    });
-    options.say?.(
-      `${table}: rewrote ${outcome.rewrittenDataFiles} data file(s) into ${outcome.addedDataFiles} (job ${jobId})`,
-    );
-  }
-  return results;
+      jobName: compactionJobName(namespace, work.name),
+      targetFileSizeBytes: options.policy.targetFileSizeBytes,
+      rewrite: work.skipRewrite === null,
+      expireSnapshotIds: work.expire,
+    }),
+  });
+  await awaitJob(cp, jobId, table, options.jobTimeoutMs);
+  const after = (await cp.tables.loadTable({ namespace, name: work.name }))!;
+  return {
+    table,
+    dataFilesBefore,
+    dataFilesAfter: tableCounts(after).dataFiles,
+    ...compactionOutcome(after, jobId),
+    jobId,
+    durationMs: Date.now() - started,
+    skipped: work.skipRewrite,
+  };
 }
 
 function nothingDone(table: string, dataFiles: number | null): Omit<CompactionResult, 'skipped'> {
@@ -96,15 +85,21 @@ function nothingDone(table: string, dataFiles: number | null): Omit<CompactionRe
     table,
     dataFilesBefore: dataFiles,
     dataFilesAfter: dataFiles,
+    snapshotId: null,
     rewrittenDataFiles: 0,
     addedDataFiles: 0,
+    dataFilesReplaced: null,
+    dataFilesAfterReplace: null,
     jobId: null,
     durationMs: 0,
   };
 }
 
-/** The jar's id on the JobManager: the one already uploaded with this content, else a new upload. */
-async function uploadedJar(jobManager: JobManagerClient): Promise<string> {
+/**
+ * The jar's id on the JobManager: the one already uploaded with this content (its name carries
+ * its hash), else a new upload. Uploads live until the JobManager restarts.
+ */
+export async function uploadedMaintenanceJar(jobManager: JobManagerClient): Promise<string> {
   const path = tableMaintenanceJarPath();
   const bytes = await readFile(path).catch((error: NodeJS.ErrnoException) => {
     throw new ControlPlaneError(
@@ -135,7 +130,7 @@ async function awaitJob(
   const cause = (await cp.engine.failures(jobId))[0]?.rootCause ?? 'no exception recorded';
   throw new ControlPlaneError(
     'job-failed',
-    `compaction of ${table} (Flink job ${jobId}) ended ${state}: ${cause}`,
+    `maintenance of ${table} (Flink job ${jobId}) ended ${state}: ${cause}`,
     true,
   );
 }

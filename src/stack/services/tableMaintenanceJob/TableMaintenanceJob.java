@@ -2,10 +2,12 @@ package lambdalake.jobs;
 
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.flink.api.common.RuntimeExecutionMode;
+import org.apache.flink.api.common.typeinfo.TypeHint;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -17,6 +19,7 @@ import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.table.types.logical.RowType;
 import org.apache.iceberg.CombinedScanTask;
 import org.apache.iceberg.DataFile;
+import org.apache.iceberg.ExpireSnapshots;
 import org.apache.iceberg.FileFormat;
 import org.apache.iceberg.FileScanTask;
 import org.apache.iceberg.RewriteFiles;
@@ -46,13 +49,18 @@ import org.apache.iceberg.util.TableScanUtil;
  * meanwhile are kept (their files are not in the rewrite), so no row is lost or doubled, and older
  * snapshots a batch pinned still read their own files.
  *
+ * <p>After the replace, the same committer expires the snapshot ids it was given (the control
+ * plane's rule chooses them and never picks one a publication or a running batch pins), with
+ * Iceberg's file cleanup: files that only expired snapshots referenced are deleted.
+ *
  * <p>Iceberg's own RewriteDataFilesAction collects results to the client, which a job submitted
  * through /jars/run cannot do in Flink 2.1 ("Job client must be a CoordinationRequestGateway"):
  * hence the committer inside the job. The snapshot it commits carries the job id in its summary
  * (lambdalake.compaction-job), which is how the submitter finds what was rewritten.
  *
  * <p>Arguments: --uri (REST catalog), --table namespace.name, --job-name, --target-file-size-bytes
- * n, optionally --warehouse and any number of --property key=value (catalog client properties).
+ * n, --rewrite true|false, --expire-snapshot-ids id,id,... (may be empty), optionally --warehouse and any number of
+ * --property key=value (catalog client properties).
  */
 public final class TableMaintenanceJob {
   static final String JOB_PROPERTY = "lambdalake.compaction-job";
@@ -64,6 +72,8 @@ public final class TableMaintenanceJob {
     String table = null;
     String jobName = "table maintenance";
     long targetFileSizeBytes = 128L * 1024 * 1024;
+    List<Long> expire = new ArrayList<>();
+    boolean rewrite = true;
     for (int i = 0; i < args.length; i += 2) {
       if (i + 1 >= args.length)
         throw new IllegalArgumentException("argument " + args[i] + " has no value");
@@ -74,6 +84,10 @@ public final class TableMaintenanceJob {
         case "--table" -> table = value;
         case "--job-name" -> jobName = value;
         case "--target-file-size-bytes" -> targetFileSizeBytes = Long.parseLong(value);
+        case "--rewrite" -> rewrite = Boolean.parseBoolean(value);
+        case "--expire-snapshot-ids" -> {
+          for (String id : value.split(",")) if (!id.isBlank()) expire.add(Long.parseLong(id.trim()));
+        }
         case "--property" -> {
           int eq = value.indexOf('=');
           if (eq <= 0)
@@ -82,7 +96,7 @@ public final class TableMaintenanceJob {
         }
         default -> throw new IllegalArgumentException(
             "unknown argument " + args[i]
-                + ": expected --uri, --warehouse, --table, --job-name, --target-file-size-bytes or --property");
+                + ": expected --uri, --warehouse, --table, --job-name, --target-file-size-bytes, --rewrite, --expire-snapshot-ids or --property");
       }
     }
     if (table == null || !catalogProperties.containsKey("uri"))
@@ -95,33 +109,35 @@ public final class TableMaintenanceJob {
     Table loaded = tableLoader.loadTable();
     Snapshot planned = loaded.currentSnapshot();
     List<CombinedScanTask> groups =
-        planned == null ? List.of() : plan(loaded, planned, targetFileSizeBytes);
+        planned == null || !rewrite ? List.of() : plan(loaded, planned, targetFileSizeBytes);
     List<DataFile> rewritten = new ArrayList<>();
     for (CombinedScanTask group : groups)
       for (FileScanTask file : group.files()) rewritten.add(file.file());
 
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
     env.setRuntimeMode(RuntimeExecutionMode.BATCH);
-    if (groups.isEmpty()) {
-      // Nothing to rewrite, but a web-submitted main that runs no job is an error, and Flink 2.1's
-      // fromData fails on an empty collection ("Reached the end of the collection"): one no-op job.
-      env.fromSequence(0, 0).sinkTo(new DiscardingSink<>());
-      env.execute(jobName);
-      return;
-    }
-    DataStream<CombinedScanTask> tasks =
-        env.fromData(groups, TypeInformation.of(CombinedScanTask.class)).setParallelism(1);
-    tasks
-        .map(rewriteMap(loaded))
-        .name("rewrite small files")
+    // Nothing to rewrite still runs the job (for the expiry, and a web-submitted main that runs no
+    // job is an error); Flink 2.1's fromData fails on an empty collection ("Reached the end of the
+    // collection"), so one empty list comes from a one-element sequence instead.
+    DataStream<List<DataFile>> newFiles =
+        groups.isEmpty()
+            ? env.fromSequence(0, 0)
+                .map(i -> Collections.<DataFile>emptyList())
+                .returns(new TypeHint<List<DataFile>>() {})
+            : env.fromData(groups, TypeInformation.of(CombinedScanTask.class))
+                .setParallelism(1)
+                .map(rewriteMap(loaded))
+                .name("rewrite small files");
+    newFiles
         .transform(
-            "commit replace",
+            "commit replace, expire snapshots",
             TypeInformation.of(Void.class),
             new CommitRewrite(
                 tableLoader.clone(),
                 planned == null ? -1 : planned.snapshotId(),
                 planned == null ? -1 : planned.sequenceNumber(),
-                rewritten))
+                rewritten,
+                expire))
         .setParallelism(1)
         .sinkTo(new DiscardingSink<>())
         .setParallelism(1);
@@ -180,21 +196,26 @@ public final class TableMaintenanceJob {
             false));
   }
 
-  /** Collects the rewritten groups' new files and, at the end of input, commits them in one replace. */
+  /**
+   * Collects the rewritten groups' new files and, at the end of input, commits them in one replace,
+   * then expires the snapshots it was given.
+   */
   static final class CommitRewrite extends AbstractStreamOperator<Void>
       implements OneInputStreamOperator<List<DataFile>, Void>, BoundedOneInput {
     private final TableLoader tableLoader;
     private final long plannedSnapshotId;
     private final long plannedSequenceNumber;
     private final List<DataFile> rewritten;
+    private final List<Long> expire;
     private transient List<DataFile> added;
 
     CommitRewrite(TableLoader tableLoader, long plannedSnapshotId, long plannedSequenceNumber,
-        List<DataFile> rewritten) {
+        List<DataFile> rewritten, List<Long> expire) {
       this.tableLoader = tableLoader;
       this.plannedSnapshotId = plannedSnapshotId;
       this.plannedSequenceNumber = plannedSequenceNumber;
       this.rewritten = rewritten;
+      this.expire = expire;
     }
 
     @Override
@@ -210,9 +231,13 @@ public final class TableMaintenanceJob {
 
     @Override
     public void endInput() throws Exception {
-      if (rewritten.isEmpty()) return;
       tableLoader.open();
       Table table = tableLoader.loadTable();
+      if (!rewritten.isEmpty()) replace(table);
+      if (!expire.isEmpty()) expire(table);
+    }
+
+    private void replace(Table table) {
       RewriteFiles rewrite =
           table
               .newRewrite()
@@ -228,6 +253,20 @@ public final class TableMaintenanceJob {
         for (DataFile file : added) table.io().deleteFile(file.location());
         throw e;
       }
+    }
+
+    private void expire(Table table) {
+      table.refresh();
+      // Only the named snapshots: none is older than 0, so Iceberg's own age and count rules
+      // (5 days, the newest one per branch by default) retain every other one.
+      ExpireSnapshots expiry = table.expireSnapshots().expireOlderThan(0).cleanExpiredFiles(true);
+      int named = 0;
+      for (long id : expire) {
+        if (table.snapshot(id) == null) continue; // expired by an earlier run already
+        expiry.expireSnapshotId(id);
+        named++;
+      }
+      if (named > 0) expiry.commit();
     }
 
     @Override
