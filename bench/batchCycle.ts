@@ -2,7 +2,7 @@
 // duration from the JobManager) <= 1 s per metric, including the completeness proof. Runs BENCH_ROUNDS cycles of every example metric.
 import { generateEvents } from '../src/demo/events.ts';
 import { produceRecords } from '../src/demo/produce.ts';
-import { runBatchCycle } from '../src/control-plane/orchestrator/batchCycle.ts';
+import { runBatchCycle } from '../src/control-plane/protocol/batchCycle.ts';
 import { benchContext, HOUR, log, percentile } from './support.ts';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);

@@ -5,12 +5,12 @@
 // 'latest-offset'), so each job finishes at the log end and its Flink duration is the measure.
 // Rounds alternate the two paths so drift on the shared cores hits both alike.
 import { Kafka, logLevel } from 'kafkajs';
-import { controlPlaneEndpoints, bindingsFor } from '../src/control-plane/runtime/controlPlane.ts';
+import { controlPlaneEndpoints, bindingsFor } from '../src/control-plane/controlPlane.ts';
 import { compileSource } from '../src/control-plane/compiler/compile.ts';
 import { ident, lit, type RuntimeBindings } from '../src/control-plane/compiler/bindings.ts';
 import { sourceSchema, type SourceDefinition } from '../src/control-plane/definitions/schema.ts';
 import { IcebergCatalogClient } from '../src/iceberg/index.ts';
-import { FlinkEngine } from '../src/control-plane/runtime/flinkEngine.ts';
+import { FlinkEngine } from '../src/control-plane/adapters/flinkEngine.ts';
 import { silentProgress, stackUp } from '../src/stack/index.ts';
 import { flinkTime, log, percentile } from './support.ts';
 

@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import axios from 'axios';
 import { Kafka, logLevel } from 'kafkajs';
-import { runBatchCycle } from '../src/control-plane/orchestrator/batchCycle.ts';
+import { runBatchCycle } from '../src/control-plane/protocol/batchCycle.ts';
 import { SqlGatewayClient } from '../src/flink/index.ts';
 import { resolvePorts, stackStatus } from '../src/stack/index.ts';
 import { LOCAL_POSTGRES_OWNER } from '../src/stack/services/postgres.ts';

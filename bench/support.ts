@@ -6,8 +6,8 @@ import {
   openControlPlane,
   controlPlaneEndpoints,
   type ControlPlane,
-} from '../src/control-plane/runtime/controlPlane.ts';
-import { deploy } from '../src/control-plane/runtime/deploy.ts';
+} from '../src/control-plane/controlPlane.ts';
+import { deploy } from '../src/control-plane/commands/deploy.ts';
 import { isolatedProject } from '../src/demo/isolatedProject.ts';
 export { flinkTimestamp as flinkTime } from '../src/demo/events.ts';
 import { resolvePorts, silentProgress, stackUp } from '../src/stack/index.ts';

@@ -5,12 +5,9 @@ import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ControlPlaneError } from '../../src/control-plane/errors.ts';
-import { runBatchCycle } from '../../src/control-plane/orchestrator/batchCycle.ts';
-import {
-  openControlPlane,
-  type ControlPlane,
-} from '../../src/control-plane/runtime/controlPlane.ts';
-import { deploy } from '../../src/control-plane/runtime/deploy.ts';
+import { runBatchCycle } from '../../src/control-plane/protocol/batchCycle.ts';
+import { openControlPlane, type ControlPlane } from '../../src/control-plane/controlPlane.ts';
+import { deploy } from '../../src/control-plane/commands/deploy.ts';
 import { generateEvents, type ProducedRecord } from '../../src/demo/events.ts';
 import { produceRecords } from '../../src/demo/produce.ts';
 import { stackEndpoints } from './stack.ts';

@@ -4,12 +4,9 @@ import { join, resolve } from 'node:path';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { runBatchCycle } from '../../src/control-plane/orchestrator/batchCycle.ts';
-import {
-  openControlPlane,
-  type ControlPlane,
-} from '../../src/control-plane/runtime/controlPlane.ts';
-import { deploy } from '../../src/control-plane/runtime/deploy.ts';
+import { runBatchCycle } from '../../src/control-plane/protocol/batchCycle.ts';
+import { openControlPlane, type ControlPlane } from '../../src/control-plane/controlPlane.ts';
+import { deploy } from '../../src/control-plane/commands/deploy.ts';
 import { stackEndpoints } from './stack.ts';
 import { eventually as eventuallyEqual } from './support/eventually.ts';
 import { endpointsFor, servingPgConfig } from './support/pipelineFixture.ts';

@@ -1,12 +1,9 @@
 import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import {
-  openControlPlane,
-  type ControlPlane,
-} from '../../src/control-plane/runtime/controlPlane.ts';
-import { deploy } from '../../src/control-plane/runtime/deploy.ts';
-import { runBatchCycle } from '../../src/control-plane/orchestrator/batchCycle.ts';
+import { openControlPlane, type ControlPlane } from '../../src/control-plane/controlPlane.ts';
+import { deploy } from '../../src/control-plane/commands/deploy.ts';
+import { runBatchCycle } from '../../src/control-plane/protocol/batchCycle.ts';
 import type { DeadLetter } from '../../src/control-plane/compiler/deadLetters.ts';
 import { stackEndpoints } from './stack.ts';
 import { cli } from './support/cli.ts';

@@ -4,12 +4,9 @@ import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { readSnapshotFiles, SchemeFileIO } from '../../src/iceberg/index.ts';
-import { runBatchCycle } from '../../src/control-plane/orchestrator/batchCycle.ts';
-import {
-  openControlPlane,
-  type ControlPlane,
-} from '../../src/control-plane/runtime/controlPlane.ts';
-import { deploy } from '../../src/control-plane/runtime/deploy.ts';
+import { runBatchCycle } from '../../src/control-plane/protocol/batchCycle.ts';
+import { openControlPlane, type ControlPlane } from '../../src/control-plane/controlPlane.ts';
+import { deploy } from '../../src/control-plane/commands/deploy.ts';
 import { stackEndpoints } from './stack.ts';
 import { clicksProject } from './support/clicksProject.ts';
 import { endpointsFor, servingPgConfig } from './support/pipelineFixture.ts';

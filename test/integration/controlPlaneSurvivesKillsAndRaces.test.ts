@@ -1,12 +1,9 @@
 import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import {
-  openControlPlane,
-  type ControlPlane,
-} from '../../src/control-plane/runtime/controlPlane.ts';
-import { chooseCutover } from '../../src/control-plane/orchestrator/cutover.ts';
-import { readPublication } from '../../src/control-plane/orchestrator/publication.ts';
+import { openControlPlane, type ControlPlane } from '../../src/control-plane/controlPlane.ts';
+import { chooseCutover } from '../../src/control-plane/protocol/cutover.ts';
+import { readPublication } from '../../src/control-plane/protocol/publication.ts';
 import { generateEvents, type ProducedRecord } from '../../src/demo/events.ts';
 import { hourlyRevenue } from '../../src/demo/oracle.ts';
 import { produceRecords } from '../../src/demo/produce.ts';

@@ -4,13 +4,10 @@ import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import {
-  openControlPlane,
-  type ControlPlane,
-} from '../../src/control-plane/runtime/controlPlane.ts';
-import { deploy } from '../../src/control-plane/runtime/deploy.ts';
-import { runBatchCycle } from '../../src/control-plane/orchestrator/batchCycle.ts';
-import { describeAction } from '../../src/control-plane/orchestrator/deployPlan.ts';
+import { openControlPlane, type ControlPlane } from '../../src/control-plane/controlPlane.ts';
+import { deploy } from '../../src/control-plane/commands/deploy.ts';
+import { runBatchCycle } from '../../src/control-plane/protocol/batchCycle.ts';
+import { describeAction } from '../../src/control-plane/protocol/deployPlan.ts';
 import { ControlPlaneError } from '../../src/control-plane/errors.ts';
 import { stackEndpoints } from './stack.ts';
 import { endpointsFor, servingPgConfig } from './support/pipelineFixture.ts';

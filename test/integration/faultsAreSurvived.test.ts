@@ -1,16 +1,13 @@
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import {
-  openControlPlane,
-  type ControlPlane,
-} from '../../src/control-plane/runtime/controlPlane.ts';
-import { deploy } from '../../src/control-plane/runtime/deploy.ts';
+import { openControlPlane, type ControlPlane } from '../../src/control-plane/controlPlane.ts';
+import { deploy } from '../../src/control-plane/commands/deploy.ts';
 import {
   runBatchCycle,
   type BatchCycleOutcome,
-} from '../../src/control-plane/orchestrator/batchCycle.ts';
-import { readPublication } from '../../src/control-plane/orchestrator/publication.ts';
+} from '../../src/control-plane/protocol/batchCycle.ts';
+import { readPublication } from '../../src/control-plane/protocol/publication.ts';
 import { generateEvents, type ProducedRecord } from '../../src/demo/events.ts';
 import { hourlyRevenue, type HourlyRevenueRow } from '../../src/demo/oracle.ts';
 import { produceRecords } from '../../src/demo/produce.ts';

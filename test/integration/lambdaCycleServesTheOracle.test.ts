@@ -3,14 +3,11 @@ import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import {
-  openControlPlane,
-  type ControlPlane,
-} from '../../src/control-plane/runtime/controlPlane.ts';
-import { deploy } from '../../src/control-plane/runtime/deploy.ts';
-import { deploymentStatus } from '../../src/control-plane/runtime/status.ts';
-import { readPublication } from '../../src/control-plane/orchestrator/publication.ts';
-import { runBatchCycle } from '../../src/control-plane/orchestrator/batchCycle.ts';
+import { openControlPlane, type ControlPlane } from '../../src/control-plane/controlPlane.ts';
+import { deploy } from '../../src/control-plane/commands/deploy.ts';
+import { deploymentStatus } from '../../src/control-plane/commands/status.ts';
+import { readPublication } from '../../src/control-plane/protocol/publication.ts';
+import { runBatchCycle } from '../../src/control-plane/protocol/batchCycle.ts';
 import { generateEvents, type ProducedRecord } from '../../src/demo/events.ts';
 import { checkoutFunnel, dailyActiveUsers, hourlyRevenue } from '../../src/demo/oracle.ts';
 import { produceRecords } from '../../src/demo/produce.ts';

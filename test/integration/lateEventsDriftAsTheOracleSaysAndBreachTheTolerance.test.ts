@@ -2,17 +2,17 @@ import { Kafka, logLevel, type Producer } from 'kafkajs';
 import parsePrometheusTextFormat, { type ParsedFamily } from 'parse-prometheus-text-format';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import {
-  openControlPlane,
-  type ControlPlane,
-} from '../../src/control-plane/runtime/controlPlane.ts';
-import { deploy } from '../../src/control-plane/runtime/deploy.ts';
-import { runScheduler } from '../../src/control-plane/runtime/scheduler.ts';
+import { openControlPlane, type ControlPlane } from '../../src/control-plane/controlPlane.ts';
+import { deploy } from '../../src/control-plane/commands/deploy.ts';
+import { runScheduler } from '../../src/control-plane/commands/scheduler.ts';
 import {
   schedulerMetrics,
   serveSchedulerMetrics,
-} from '../../src/control-plane/runtime/schedulerMetrics.ts';
-import { deploymentStatus, type DeploymentStatus } from '../../src/control-plane/runtime/status.ts';
+} from '../../src/control-plane/commands/schedulerMetrics.ts';
+import {
+  deploymentStatus,
+  type DeploymentStatus,
+} from '../../src/control-plane/commands/status.ts';
 import { flinkTimestamp } from '../../src/demo/events.ts';
 import { stackEndpoints } from './stack.ts';
 import { cli } from './support/cli.ts';

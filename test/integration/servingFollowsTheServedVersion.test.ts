@@ -1,14 +1,11 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import {
-  openControlPlane,
-  type ControlPlane,
-} from '../../src/control-plane/runtime/controlPlane.ts';
-import { deploy } from '../../src/control-plane/runtime/deploy.ts';
-import { runScheduler, type SchedulerEvent } from '../../src/control-plane/runtime/scheduler.ts';
-import { unionViewOf } from '../../src/control-plane/orchestrator/batchCycle.ts';
-import { readPublication } from '../../src/control-plane/orchestrator/publication.ts';
+import { openControlPlane, type ControlPlane } from '../../src/control-plane/controlPlane.ts';
+import { deploy } from '../../src/control-plane/commands/deploy.ts';
+import { runScheduler, type SchedulerEvent } from '../../src/control-plane/commands/scheduler.ts';
+import { unionViewOf } from '../../src/control-plane/protocol/batchCycle.ts';
+import { readPublication } from '../../src/control-plane/protocol/publication.ts';
 import { Kafka, logLevel } from 'kafkajs';
 import { generateEvents } from '../../src/demo/events.ts';
 import { produceRecords } from '../../src/demo/produce.ts';

@@ -1,15 +1,12 @@
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import {
-  openControlPlane,
-  type ControlPlane,
-} from '../../src/control-plane/runtime/controlPlane.ts';
-import { deploy } from '../../src/control-plane/runtime/deploy.ts';
-import { maintainTables } from '../../src/control-plane/runtime/tableMaintenance.ts';
-import { deploymentStatus } from '../../src/control-plane/runtime/status.ts';
-import { runBatchCycle } from '../../src/control-plane/orchestrator/batchCycle.ts';
-import { readPublication } from '../../src/control-plane/orchestrator/publication.ts';
+import { openControlPlane, type ControlPlane } from '../../src/control-plane/controlPlane.ts';
+import { deploy } from '../../src/control-plane/commands/deploy.ts';
+import { maintainTables } from '../../src/control-plane/commands/tableMaintenance.ts';
+import { deploymentStatus } from '../../src/control-plane/commands/status.ts';
+import { runBatchCycle } from '../../src/control-plane/protocol/batchCycle.ts';
+import { readPublication } from '../../src/control-plane/protocol/publication.ts';
 import { generateEvents } from '../../src/demo/events.ts';
 import { produceRecords } from '../../src/demo/produce.ts';
 import { stackEndpoints } from './stack.ts';

@@ -1,27 +1,24 @@
 import { Command } from 'commander';
 import Table from 'cli-table3';
-import { openControlPlane, type ControlPlane } from '../../control-plane/runtime/controlPlane.ts';
-import { deploy } from '../../control-plane/runtime/deploy.ts';
+import { openControlPlane, type ControlPlane } from '../../control-plane/controlPlane.ts';
+import { deploy } from '../../control-plane/commands/deploy.ts';
 import { isGrainAligned } from '../../control-plane/definitions/grain.ts';
-import { deploymentStatus, metricVersions } from '../../control-plane/runtime/status.ts';
-import type { Health } from '../../control-plane/orchestrator/health.ts';
-import { runScheduler } from '../../control-plane/runtime/scheduler.ts';
+import { deploymentStatus, metricVersions } from '../../control-plane/commands/status.ts';
+import type { Health } from '../../control-plane/protocol/health.ts';
+import { runScheduler } from '../../control-plane/commands/scheduler.ts';
 import {
   schedulerMetrics,
   serveSchedulerMetrics,
-} from '../../control-plane/runtime/schedulerMetrics.ts';
+} from '../../control-plane/commands/schedulerMetrics.ts';
 import { resolvePorts } from '../../settings/ports.ts';
-import { maintainTables } from '../../control-plane/runtime/tableMaintenance.ts';
+import { maintainTables } from '../../control-plane/commands/tableMaintenance.ts';
 import { parseDuration } from '../../control-plane/definitions/durations.ts';
-import {
-  runBatchCycle,
-  type BatchCycleHooks,
-} from '../../control-plane/orchestrator/batchCycle.ts';
+import { runBatchCycle, type BatchCycleHooks } from '../../control-plane/protocol/batchCycle.ts';
 import type {
   BatchCycleState,
   DriftSummary,
-} from '../../control-plane/orchestrator/batchCycleStates.ts';
-import { describeAction } from '../../control-plane/orchestrator/deployPlan.ts';
+} from '../../control-plane/protocol/batchCycleStates.ts';
+import { describeAction } from '../../control-plane/protocol/deployPlan.ts';
 
 const say = (message: string) => process.stderr.write(`${message}\n`);
 

@@ -7,14 +7,14 @@ import {
   type DefinitionProblem,
 } from '../../control-plane/index.ts';
 import { explainMetrics, explainProblems } from '../../control-plane/compiler/explainCheck.ts';
-import { chooseCutover } from '../../control-plane/orchestrator/cutover.ts';
+import { chooseCutover } from '../../control-plane/protocol/cutover.ts';
 import {
   bindingsFor,
   controlPlaneEndpoints,
   openControlPlane,
-} from '../../control-plane/runtime/controlPlane.ts';
-import { deploy } from '../../control-plane/runtime/deploy.ts';
-import { describeAction } from '../../control-plane/orchestrator/deployPlan.ts';
+} from '../../control-plane/controlPlane.ts';
+import { deploy } from '../../control-plane/commands/deploy.ts';
+import { describeAction } from '../../control-plane/protocol/deployPlan.ts';
 
 /** `lambdalake validate [--dir] [--json] [--no-flink]`: every problem, located; exit 1 if any. */
 export function validateCommand(): Command {

@@ -64,6 +64,14 @@ describe('the compiler on the example pipelines', () => {
     }
   });
 
+  test('a later speed generation writes its own topic and commits to its own group', () => {
+    const m = compiled.metrics.find((x) => x.name === 'hourly_revenue')!;
+    const script = m.streamingScript(START, 2);
+    expect(script).toContain(`'topic' = '${m.speedTopic}.g2'`);
+    expect(script).toContain(`-speed-hourly_revenue-v${m.version}-g2'`);
+    expect(m.streamingScript(START)).toContain(`'topic' = '${m.speedTopic}'`);
+  });
+
   test('the batch binds the source below the cutover and dedupes on the dedupe key', () => {
     const revenue = compiled.metrics.find((m) => m.name === 'hourly_revenue')!;
     const script = revenue.batchScript(CUTOVER, '42');

@@ -78,8 +78,11 @@ export interface CompiledMetric {
     masterSnapshotId: string | null,
     dimensionSnapshotIds?: Readonly<Record<string, string>>,
   ): string;
-  /** The streaming script reading Kafka from `startMs` (cutover − lateness). */
-  streamingScript(startMs: number): string;
+  /**
+   * The streaming script reading Kafka from `startMs` (cutover − lateness), writing speed topic
+   * generation `generation` (0 unless the speed job was restarted without state; names.ts).
+   */
+  streamingScript(startMs: number, generation?: number): string;
   /** Per-statement config of the streaming job (runtime mode, state TTL, job name). */
   streamingConfig: Record<string, string>;
   /** The serving endpoint's union of the two sides; `batch` and `speed` are bound by the server. */
@@ -173,7 +176,7 @@ export function compileSource(source: SourceDefinition, b: RuntimeBindings): Com
     ingestionScript,
     ingestionConfig: {
       'execution.checkpointing.interval': INGESTION_CHECKPOINT_INTERVAL,
-      // Completeness is proven on the master snapshot (orchestrator/completeness.ts), so any
+      // Completeness is proven on the master snapshot (protocol/completeness.ts), so any
       // parallelism is safe: committed offsets are no longer what the batch trusts.
       'parallelism.default': String(source.ingestion_parallelism),
       // Without it each INSERT of the statement set plans the checked view on its own, trimmed to
@@ -251,14 +254,14 @@ export function compileMetric(
 
   const grain = grainOf(metric.grain.size);
   const streamingSql = streamingSqlOf(metric, source, sql, shape);
-  const streamingScript = (startMs: number) =>
+  const streamingScript = (startMs: number, generation = 0) =>
     [
       rawKafkaTableDdl(
         rawName,
         source,
         b,
         {
-          'properties.group.id': names.speedGroup(b.namespace, metric.name, version),
+          'properties.group.id': names.speedGroup(b.namespace, metric.name, version, generation),
           'scan.startup.mode': 'timestamp',
           'scan.startup.timestamp-millis': String(startMs),
         },
@@ -267,9 +270,18 @@ export function compileMetric(
       checkedViewSql(source, rawName),
       speedSourceView(source),
       ...dimensions.flatMap((d) =>
-        streamingDimensionBinding(d, b, names.speedGroup(b.namespace, metric.name, version)),
+        streamingDimensionBinding(
+          d,
+          b,
+          names.speedGroup(b.namespace, metric.name, version, generation),
+        ),
       ),
-      speedSinkDdl(sinkName, speedTopic, columns, b),
+      speedSinkDdl(
+        sinkName,
+        names.speedTopic(b.namespace, metric.name, version, generation),
+        columns,
+        b,
+      ),
       `INSERT INTO ${ident(sinkName)}\nSELECT ${speedKeyExpression([metric.grain.column, ...metric.keys])}, ${outputList} FROM (\n${streamingSql}\n) AS lambdalake_metric;`,
     ].join('\n\n');
 

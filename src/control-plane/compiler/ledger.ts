@@ -1,7 +1,7 @@
 /**
  * Where each master row came from: its Kafka topic, partition and offset, written by ingestion
  * beside the source's columns. They make completeness provable on the master snapshot itself
- * (orchestrator/completeness.ts) and let the batch count a record ingested twice once.
+ * (protocol/completeness.ts) and let the batch count a record ingested twice once.
  */
 import type { SourceDefinition } from '../definitions/schema.ts';
 import { ident, lit } from './bindings.ts';

@@ -10,11 +10,17 @@ export const names = {
   masterTable: (source: string) => `${source}_master`,
   batchTable: (metric: string, version: string) => `${metric}__v${version}`,
   deadLetterTopic: (ns: string, source: string) => `${ns}.dead-letters.${source}`,
-  speedTopic: (ns: string, metric: string, version: string) => `${ns}.speed.${metric}.v${version}`,
+  /**
+   * A speed job restarted without state writes a new generation of the topic (and commits to a new
+   * group), so serving keeps the previous generation's values until the new one has caught up.
+   */
+  speedTopic: (ns: string, metric: string, version: string, generation = 0) =>
+    `${ns}.speed.${metric}.v${version}${generation > 0 ? `.g${generation}` : ''}`,
   ingestionJob: (ns: string, source: string) => `${ns}-ingest-${source}`,
   ingestionGroup: (ns: string, source: string) => `${ns}-ingest-${source}`,
   speedJob: (ns: string, metric: string, version: string) => `${ns}-speed-${metric}-v${version}`,
-  speedGroup: (ns: string, metric: string, version: string) => `${ns}-speed-${metric}-v${version}`,
+  speedGroup: (ns: string, metric: string, version: string, generation = 0) =>
+    `${ns}-speed-${metric}-v${version}${generation > 0 ? `-g${generation}` : ''}`,
   batchJob: (ns: string, metric: string, version: string) => `${ns}-batch-${metric}-v${version}`,
 };
 

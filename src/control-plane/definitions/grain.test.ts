@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { chooseCutover } from '../orchestrator/cutover.ts';
+import { chooseCutover } from '../protocol/cutover.ts';
 import { bucketExpression, floorToGrain, grainOf, isGrainAligned, parseGrain } from './grain.ts';
 
 const at = (iso: string) => Date.parse(iso);

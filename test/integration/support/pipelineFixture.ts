@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { isolatedProject } from '../../../src/demo/isolatedProject.ts';
 import { resolvePorts } from '../../../src/stack/ports.ts';
-import type { ControlPlaneEndpoints } from '../../../src/control-plane/runtime/controlPlane.ts';
+import type { ControlPlaneEndpoints } from '../../../src/control-plane/controlPlane.ts';
 import type { StackEndpoints } from '../../../src/stack/endpoints.ts';
 
 const REPO = resolve(import.meta.dirname, '..', '..', '..');
