@@ -20,7 +20,7 @@ export interface ExpiryPlan {
 
 /**
  * Which snapshots of every master and batch view table of the namespace may be expired
- * (orchestrator/maintenance.ts has the rule). The master snapshots that publications and
+ * (protocol/maintenance.ts has the rule). The master snapshots that publications and
  * in-flight runs pin are read from every batch table first, so a served publication's M (or a
  * running batch's) is never chosen. The maintenance job expires them (maintenanceJob.ts).
  */
