@@ -39,7 +39,8 @@ import org.apache.iceberg.util.StructLikeWrapper;
 import org.apache.iceberg.util.TableScanUtil;
 
 /**
- * Compaction of one Iceberg table, submitted to the session cluster over the JobManager's REST API.
+ * Maintenance of one Iceberg table, compaction then snapshot expiry, submitted to the session
+ * cluster over the JobManager's REST API (/jars/{id}/run).
  *
  * <p>main() plans on the current snapshot: in each partition of the current spec, the data files
  * smaller than three quarters of the target size are bin-packed into groups (Iceberg's
@@ -59,8 +60,8 @@ import org.apache.iceberg.util.TableScanUtil;
  * (lambdalake.compaction-job), which is how the submitter finds what was rewritten.
  *
  * <p>Arguments: --uri (REST catalog), --table namespace.name, --job-name, --target-file-size-bytes
- * n, --rewrite true|false, --expire-snapshot-ids id,id,... (may be empty), optionally --warehouse and any number of
- * --property key=value (catalog client properties).
+ * n, --rewrite true|false, --expire-snapshot-ids id,id,... (may be empty), optionally --warehouse
+ * and any number of --property key=value (catalog client properties).
  */
 public final class TableMaintenanceJob {
   static final String JOB_PROPERTY = "lambdalake.compaction-job";
