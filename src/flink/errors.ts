@@ -45,6 +45,18 @@ export class FlinkStatementError extends FlinkError {
   }
 }
 
+/** A jar's main() failed when the JobManager ran it (/jars/{id}/run); keeps what was submitted. */
+export class FlinkJarRunError extends FlinkError {
+  constructor(
+    readonly entryClass: string,
+    readonly programArgs: readonly string[],
+    readonly rootCause: string,
+    readonly serverText: string,
+  ) {
+    super(`${rootCause}\n  running ${entryClass} ${abbreviate(programArgs.join(' '))}`, false);
+  }
+}
+
 /** A wait ran out of time (statement results, job states, savepoints). */
 export class FlinkTimeoutError extends FlinkError {
   constructor(what: string, timeoutMs: number) {

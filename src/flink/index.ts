@@ -11,6 +11,7 @@ export {
   type JobOverview,
   type CheckpointStats,
   type JobFailure,
+  type UploadedJar,
 } from './jobManager.ts';
 export { splitScript, type ScriptStatement } from './scriptSplitter.ts';
 export {
@@ -25,6 +26,7 @@ export {
 export { rootCauseOf } from './rootCause.ts';
 export {
   FlinkError,
+  FlinkJarRunError,
   FlinkRestError,
   FlinkStatementError,
   FlinkTimeoutError,

@@ -1,6 +1,6 @@
 import { rootCauseOf } from './rootCause.ts';
 import type { AxiosInstance } from 'axios';
-import { FlinkError, FlinkTimeoutError } from './errors.ts';
+import { FlinkError, FlinkJarRunError, FlinkRestError, FlinkTimeoutError } from './errors.ts';
 import { createHttp } from './http.ts';
 import { plainNumbers } from './losslessJson.ts';
 
@@ -39,7 +39,17 @@ export interface JobFailure {
   taskName: string | null;
 }
 
-/** A client for the JobManager REST API: jobs, exceptions, checkpoints, savepoints, stop and cancel. */
+/** A jar uploaded to the JobManager; `id` is what /jars/{id}/run takes (Flink prefixes the name with a UUID). */
+export interface UploadedJar {
+  id: string;
+  name: string;
+  uploadedMs: number;
+}
+
+/**
+ * A client for the JobManager REST API: jobs, exceptions, checkpoints, savepoints, stop and
+ * cancel, and jars (upload, run, delete).
+ */
 export class JobManagerClient {
   private readonly http: AxiosInstance;
 
@@ -196,6 +206,59 @@ export class JobManagerClient {
       await sleep(250);
     }
     throw new FlinkTimeoutError(`savepoint of job ${jobId}`, timeoutMs);
+  }
+
+  /** Uploads a job jar (multipart, as the web UI does); returns its id for runJar. */
+  async uploadJar(bytes: Uint8Array, fileName: string): Promise<UploadedJar> {
+    const form = new FormData();
+    form.append('jarfile', new Blob([bytes], { type: 'application/java-archive' }), fileName);
+    const { data } = await this.http.post<{ filename: string }>('/jars/upload', form, {
+      headers: { 'content-type': 'multipart/form-data' },
+    });
+    const id = String(data.filename).split('/').pop()!;
+    return { id, name: fileName, uploadedMs: Date.now() };
+  }
+
+  /** The jars uploaded to the JobManager (they live until it restarts or deleteJar). */
+  async listJars(): Promise<UploadedJar[]> {
+    const data = await this.get<{ files: { id: string; name: string; uploaded: number }[] }>(
+      '/jars',
+    );
+    return data.files.map((f) => ({ id: f.id, name: f.name, uploadedMs: f.uploaded }));
+  }
+
+  async deleteJar(jarId: string): Promise<void> {
+    await this.http.delete(`/jars/${encodeURIComponent(jarId)}`);
+  }
+
+  /**
+   * Runs an uploaded jar's main() in the JobManager; returns the id of the job it submitted. The
+   * call returns once main() has submitted its job (detached): wait for the job with waitForState.
+   * A main() that throws becomes a FlinkJarRunError with the program's root cause and arguments.
+   */
+  async runJar(
+    jarId: string,
+    options: { entryClass: string; programArgs: readonly string[]; parallelism?: number },
+  ): Promise<string> {
+    try {
+      const { data } = await this.http.post<{ jobid: string }>(
+        `/jars/${encodeURIComponent(jarId)}/run`,
+        {
+          entryClass: options.entryClass,
+          programArgsList: options.programArgs,
+          ...(options.parallelism ? { parallelism: options.parallelism } : {}),
+        },
+      );
+      return String(data.jobid);
+    } catch (error) {
+      if (!(error instanceof FlinkRestError)) throw error;
+      throw new FlinkJarRunError(
+        options.entryClass,
+        options.programArgs,
+        rootCauseOf(error.serverText),
+        error.serverText,
+      );
+    }
   }
 
   /** Cancels a job and waits (bounded) until it is CANCELED or otherwise terminal. */

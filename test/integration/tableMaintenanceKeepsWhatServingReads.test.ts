@@ -3,7 +3,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { openControlPlane, type ControlPlane } from '../../src/control-plane/controlPlane.ts';
 import { deploy } from '../../src/control-plane/commands/deploy.ts';
-import { expireSnapshots } from '../../src/control-plane/commands/maintenance.ts';
+import { maintainTables } from '../../src/control-plane/commands/tableMaintenance.ts';
 import { deploymentStatus } from '../../src/control-plane/commands/status.ts';
 import { runBatchCycle } from '../../src/control-plane/protocol/batchCycle.ts';
 import { readPublication } from '../../src/control-plane/protocol/publication.ts';
@@ -78,7 +78,9 @@ describe('table maintenance keeps what serving reads', () => {
     const query = `SELECT hour, product, CAST(revenue AS VARCHAR) AS revenue FROM ${namespace}.hourly_revenue ORDER BY 1, 2`;
     try {
       const served = (await client.query(query)).rows;
-      const results = await expireSnapshots(control, { retainMs: 0, keepNewest: 1 });
+      const results = (
+        await maintainTables(control, { compaction: false, retainMs: 0, keepNewest: 1 })
+      ).expiry;
       const after = (await control.tables.loadTable(master))!;
       const masterResult = results.find((r) => r.table === `${master.namespace}.${master.name}`)!;
       expect(masterResult.expired).toBeGreaterThan(0);

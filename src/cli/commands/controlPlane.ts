@@ -11,7 +11,7 @@ import {
   serveSchedulerMetrics,
 } from '../../control-plane/commands/schedulerMetrics.ts';
 import { resolvePorts } from '../../settings/ports.ts';
-import { expireSnapshots } from '../../control-plane/commands/maintenance.ts';
+import { maintainTables } from '../../control-plane/commands/tableMaintenance.ts';
 import { parseDuration } from '../../control-plane/definitions/durations.ts';
 import { runBatchCycle, type BatchCycleHooks } from '../../control-plane/protocol/batchCycle.ts';
 import type {
@@ -259,29 +259,55 @@ export function statusCommand(): Command {
     );
 }
 
-/** `lambdalake maintain [--retain <duration>] [--json]`: snapshot expiry of master and batch tables. */
+/** `lambdalake maintain [--retain <duration>] [--no-compact] [--json]`: compaction, then snapshot expiry. */
 export function maintainCommand(): Command {
   return new Command('maintain')
     .description(
-      'expire old snapshots of master and batch view tables (never one a publication or a running batch reads)',
+      'compact small data files of master and batch view tables, then expire old snapshots and delete the files only they read (a Flink job per table; never a snapshot a publication or a running batch reads)',
     )
     .option('--dir <folder>', 'project folder', '.')
     .option('--retain <duration>', 'keep snapshots younger than this (e.g. 1 hour)', '1 hour')
+    .option('--no-compact', 'expire snapshots only')
     .option('--json', 'print JSON')
-    .action(async (opts: { dir: string; retain: string; json?: boolean }) =>
+    .action(async (opts: { dir: string; retain: string; compact: boolean; json?: boolean }) =>
       withControlPlane(opts.dir, async (cp) => {
         const retainMs = parseDuration(opts.retain);
         if (retainMs === null)
           throw new Error(
             `--retain '${opts.retain}' is not a duration: e.g. '30 minutes', '1 hour'`,
           );
-        const results = await expireSnapshots(cp, { retainMs, say: opts.json ? undefined : say });
+        const report = await maintainTables(cp, {
+          retainMs,
+          compaction: opts.compact ? {} : false,
+          say: opts.json ? undefined : say,
+        });
         if (opts.json) {
-          process.stdout.write(JSON.stringify(results, null, 2) + '\n');
+          process.stdout.write(JSON.stringify(report, null, 2) + '\n');
           return;
         }
-        const t = table(['table', 'expired', 'kept']);
-        for (const r of results) t.push([r.table, r.expired, r.kept]);
+        const t = table([
+          'table',
+          'data files before',
+          'after',
+          'rewritten',
+          'into',
+          'expired',
+          'kept',
+          'took',
+        ]);
+        report.compaction.forEach((r, i) => {
+          const expiry = report.expiry[i]!;
+          t.push([
+            r.table,
+            r.dataFilesBefore ?? '-',
+            r.dataFilesAfter ?? '-',
+            r.skipped ? `- (${r.skipped})` : r.rewrittenDataFiles,
+            r.skipped ? '-' : r.addedDataFiles,
+            expiry.expired,
+            expiry.kept,
+            r.jobId ? `${(r.durationMs / 1000).toFixed(1)} s` : '-',
+          ]);
+        });
         process.stdout.write(t.toString() + '\n');
       }),
     );

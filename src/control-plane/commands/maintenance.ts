@@ -1,9 +1,8 @@
-import { idValue, requirement, type TableUpdate } from '../../iceberg/index.ts';
 import { TERMINAL_STATES, readRunRecord } from '../protocol/batchCycleStates.ts';
 import { dimensionSnapshotsOf } from '../protocol/dimensionPins.ts';
 import { snapshotsToExpire } from '../protocol/maintenance.ts';
-import type { TableRef, TableView } from '../protocol/ports.ts';
-import { PUBLISHED_TAG, readPublication } from '../protocol/publication.ts';
+import type { TableView } from '../protocol/ports.ts';
+import { readPublication } from '../protocol/publication.ts';
 import type { ControlPlane } from '../controlPlane.ts';
 
 export interface ExpiryResult {
@@ -12,23 +11,23 @@ export interface ExpiryResult {
   kept: number;
 }
 
-/** One commit removes at most this many snapshots (the catalog rewrites the metadata file each time). */
-const CHUNK = 500;
+/** A table of the namespace as maintenance read it, with the snapshot ids the rule lets go. */
+export interface ExpiryPlan {
+  name: string;
+  view: TableView;
+  expire: string[];
+}
 
 /**
- * Expires old snapshots of every master and batch view table of the namespace (maintenance.ts has
- * the rule). The master snapshots that publications and in-flight runs pin are read from every
- * batch table first, so a served publication's M (or a running batch's) is never removed.
+ * Which snapshots of every master and batch view table of the namespace may be expired
+ * (protocol/maintenance.ts has the rule). The master snapshots that publications and
+ * in-flight runs pin are read from every batch table first, so a served publication's M (or a
+ * running batch's) is never chosen. The maintenance job expires them (maintenanceJob.ts).
  */
-export async function expireSnapshots(
+export async function planExpiry(
   cp: ControlPlane,
-  options: {
-    nowMs?: number;
-    retainMs?: number;
-    keepNewest?: number;
-    say?: (m: string) => void;
-  } = {},
-): Promise<ExpiryResult[]> {
+  options: { nowMs?: number; retainMs?: number; keepNewest?: number } = {},
+): Promise<ExpiryPlan[]> {
   const namespace = cp.endpoints.namespace;
   const tables = new Map<string, TableView>();
   for (const t of await cp.catalog.listTables([namespace])) {
@@ -50,41 +49,14 @@ export async function expireSnapshots(
     if (run && !TERMINAL_STATES.has(run.state))
       for (const id of Object.values(dimensionSnapshotsOf(run))) if (id) pinned.add(id);
   }
-  const results: ExpiryResult[] = [];
-  for (const [name, view] of tables) {
-    const expired = snapshotsToExpire(view, {
+  return [...tables].map(([name, view]) => ({
+    name,
+    view,
+    expire: snapshotsToExpire(view, {
       nowMs: options.nowMs ?? Date.now(),
       retainMs: options.retainMs ?? 3_600_000,
       keepNewest: options.keepNewest ?? 5,
       pinned,
-    });
-    for (let i = 0; i < expired.length; i += CHUNK)
-      await removeSnapshots(cp, { namespace, name }, view, expired.slice(i, i + CHUNK));
-    if (expired.length > 0)
-      options.say?.(`${namespace}.${name}: expired ${expired.length} snapshot(s)`);
-    results.push({
-      table: `${namespace}.${name}`,
-      expired: expired.length,
-      kept: view.snapshots.length - expired.length,
-    });
-  }
-  return results;
-}
-
-async function removeSnapshots(
-  cp: ControlPlane,
-  ref: TableRef,
-  view: TableView,
-  ids: string[],
-): Promise<void> {
-  const tag = view.refs[PUBLISHED_TAG]?.['snapshot-id'] ?? null;
-  const removal = { action: 'remove-snapshots', 'snapshot-ids': ids.map(idValue) } as TableUpdate;
-  // The published tag must still be where it was read: a publication in between is re-read next time.
-  await cp.catalog.commitTable(
-    { namespace: [ref.namespace], name: ref.name },
-    {
-      requirements: [requirement.refSnapshotId(PUBLISHED_TAG, tag)],
-      updates: [removal],
-    },
-  );
+    }),
+  }));
 }

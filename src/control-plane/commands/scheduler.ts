@@ -2,7 +2,7 @@ import { parseDuration } from '../definitions/durations.ts';
 import { runBatchCycle, type BatchCycleOutcome } from '../protocol/batchCycle.ts';
 import type { ControlPlane } from '../controlPlane.ts';
 import { StaleDefinitionsError } from '../protocol/reconcile.ts';
-import { expireSnapshots } from './maintenance.ts';
+import { maintainTables } from './tableMaintenance.ts';
 
 export interface SchedulerEvent {
   metric: string;
@@ -29,7 +29,7 @@ export async function runScheduler(
      * after this one loaded them; without it the scheduler stops with that error.
      */
     reload?: () => Promise<ControlPlane>;
-    /** Snapshot expiry of every master and batch table this often (default 1 hour; 0: never). */
+    /** Compaction and snapshot expiry of every master and batch table this often (default 1 hour; 0: never). */
     maintenanceEveryMs?: number;
     /** Sees each cycle that ended with an outcome (the /metrics histograms). */
     onCycle?: (metric: string, outcome: BatchCycleOutcome) => void;
@@ -103,17 +103,19 @@ export async function runScheduler(
   return cycles;
 }
 
-/** Snapshot expiry between cycles; a failure is logged and tried again at the next interval. */
+/** Compaction and snapshot expiry between cycles; a failure is logged and tried again at the next interval. */
 async function maintain(cp: ControlPlane, log: (event: SchedulerEvent) => void): Promise<void> {
   const at = new Date().toISOString();
   try {
-    const results = await expireSnapshots(cp);
-    const expired = results.reduce((n, r) => n + r.expired, 0);
+    const { compaction, expiry } = await maintainTables(cp);
+    const expired = expiry.reduce((n, r) => n + r.expired, 0);
+    const rewritten = compaction.reduce((n, r) => n + r.rewrittenDataFiles, 0);
+    const added = compaction.reduce((n, r) => n + r.addedDataFiles, 0);
     log({
       metric: '*',
       at,
       outcome: 'maintenance',
-      message: `expired ${expired} snapshot(s) in ${results.length} table(s)`,
+      message: `compacted ${rewritten} data file(s) into ${added}, expired ${expired} snapshot(s) in ${expiry.length} table(s)`,
     });
   } catch (error) {
     log({

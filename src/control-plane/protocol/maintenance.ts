@@ -1,8 +1,8 @@
 /**
  * Table maintenance: which snapshots of a master or batch view table may be expired. Ingestion
  * commits the master table on every checkpoint (one snapshot a second of data, forever); the batch
- * table gets one per cycle. Expiry removes snapshots from the table's metadata only (their files
- * stay until an orphan-file cleanup, which lambdalake does not run yet), and never one that is:
+ * table gets one per cycle. The maintenance job expires the snapshots chosen here and deletes the
+ * files no retained snapshot reads (commands/tableMaintenance.ts); it never chooses one that is:
  * current, pointed at by a ref (the published tag), pinned by a publication or an in-flight run
  * (the master snapshot M a batch reads), younger than the retention, or among the newest few.
  */

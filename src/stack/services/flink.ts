@@ -10,6 +10,7 @@ import {
   checkpointsPath,
 } from './flinkConfig.ts';
 import { httpHealth } from './httpHealth.ts';
+import { buildTableMaintenanceJar } from './tableMaintenanceJob/buildTableMaintenanceJar.ts';
 import {
   serviceMarker,
   type LaunchSpec,
@@ -118,13 +119,16 @@ export function flinkJobManagerService(ctx: StackContext): ServiceDefinition {
     port: ctx.ports.flinkRest,
     url,
     startTimeoutMs: 90_000,
-    prepare: () =>
-      flinkLaunch(
+    async prepare() {
+      // The compaction job the control plane submits to this cluster (see TableMaintenanceJob.java).
+      await buildTableMaintenanceJar(ctx);
+      return flinkLaunch(
         ctx,
         'flink-jobmanager',
         'GET_JM_RESOURCE_PARAMS',
         'org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint',
-      ),
+      );
+    },
     health: () =>
       httpHealth(`${url}/overview`, (body) => ({
         healthy: true,
