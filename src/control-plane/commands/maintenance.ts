@@ -2,7 +2,8 @@ import { TERMINAL_STATES, readRunRecord } from '../protocol/batchCycleStates.ts'
 import { dimensionSnapshotsOf } from '../protocol/dimensionPins.ts';
 import { snapshotsToExpire } from '../protocol/maintenance.ts';
 import type { TableView } from '../protocol/ports.ts';
-import { readPublication } from '../protocol/publication.ts';
+import { PUBLISHED_TAG, readPublication } from '../protocol/publication.ts';
+import { idValue, requirement, type TableUpdate } from '../../iceberg/index.ts';
 import type { ControlPlane } from '../controlPlane.ts';
 
 export interface ExpiryResult {
@@ -59,4 +60,29 @@ export async function planExpiry(
       pinned,
     }),
   }));
+}
+
+/** One commit removes at most this many snapshots (the catalog rewrites the metadata file each time). */
+const REMOVAL_CHUNK = 500;
+
+/**
+ * Expiry through the catalog alone, for a cluster without the maintenance job's jar: the chosen
+ * snapshots leave the table metadata, guarded on the published tag still being where it was read
+ * (a publication in between is re-read next time). Their files stay: only the job deletes files.
+ */
+export async function removeSnapshotsThroughCatalog(
+  cp: ControlPlane,
+  plan: ExpiryPlan,
+): Promise<void> {
+  const tag = plan.view.refs[PUBLISHED_TAG]?.['snapshot-id'] ?? null;
+  for (let i = 0; i < plan.expire.length; i += REMOVAL_CHUNK) {
+    const removal = {
+      action: 'remove-snapshots',
+      'snapshot-ids': plan.expire.slice(i, i + REMOVAL_CHUNK).map(idValue),
+    } as TableUpdate;
+    await cp.catalog.commitTable(
+      { namespace: [cp.endpoints.namespace], name: plan.name },
+      { requirements: [requirement.refSnapshotId(PUBLISHED_TAG, tag)], updates: [removal] },
+    );
+  }
 }

@@ -9,7 +9,11 @@ import {
   type CompactionResult,
 } from './maintenanceJob.ts';
 import type { ControlPlane } from '../controlPlane.ts';
-import { planExpiry, type ExpiryResult } from './maintenance.ts';
+import { tableCounts } from '../protocol/maintenance.ts';
+import type { TableView } from '../protocol/ports.ts';
+import { access } from 'node:fs/promises';
+import { tableMaintenanceJarPath } from '../../settings/jobJars.ts';
+import { planExpiry, removeSnapshotsThroughCatalog, type ExpiryResult } from './maintenance.ts';
 
 export interface TableMaintenanceReport {
   compaction: CompactionResult[];
@@ -39,7 +43,26 @@ export async function maintainTables(
   let jarId: string | null = null;
   const jar = async () => (jarId ??= await uploadedMaintenanceJar(cp.engine.jobManager));
   const report: TableMaintenanceReport = { compaction: [], expiry: [] };
-  for (const { name, view, expire } of await planExpiry(cp, options)) {
+  // Without the job's jar (a cluster `stack up` did not build it for, and no
+  // LAMBDALAKE_TABLE_MAINTENANCE_JAR), expiry still runs through the catalog; nothing is compacted.
+  const jarPath = tableMaintenanceJarPath();
+  const jarMissing = await access(jarPath).then(
+    () => null,
+    () => `no table-maintenance jar at ${jarPath} (set LAMBDALAKE_TABLE_MAINTENANCE_JAR)`,
+  );
+  if (jarMissing) options.say?.(`${jarMissing}: compaction skipped, expiry without file cleanup`);
+  for (const plan of await planExpiry(cp, options)) {
+    const { name, view, expire } = plan;
+    if (jarMissing) {
+      await removeSnapshotsThroughCatalog(cp, plan);
+      report.compaction.push(notCompacted(`${cp.endpoints.namespace}.${name}`, view, jarMissing));
+      report.expiry.push({
+        table: `${cp.endpoints.namespace}.${name}`,
+        expired: expire.length,
+        kept: view.snapshots.length - expire.length,
+      });
+      continue;
+    }
     const skipRewrite =
       options.compaction === false ? 'compaction off' : compactionSkipReason(view, policy);
     const result = await runMaintenanceJob(
@@ -59,4 +82,21 @@ export async function maintainTables(
       );
   }
   return report;
+}
+
+function notCompacted(table: string, view: TableView, why: string): CompactionResult {
+  const files = tableCounts(view).dataFiles;
+  return {
+    table,
+    snapshotId: null,
+    rewrittenDataFiles: 0,
+    addedDataFiles: 0,
+    dataFilesReplaced: null,
+    dataFilesAfterReplace: null,
+    dataFilesBefore: files,
+    dataFilesAfter: files,
+    jobId: null,
+    durationMs: 0,
+    skipped: why,
+  };
 }

@@ -1,0 +1,56 @@
+import { afterEach, beforeEach, expect, test } from 'vitest';
+import type { ControlPlane } from '../controlPlane.ts';
+import type { TableView } from '../protocol/ports.ts';
+import { maintainTables } from './tableMaintenance.ts';
+
+const HOUR = 3_600_000;
+let saved: string | undefined;
+beforeEach(() => {
+  saved = process.env.LAMBDALAKE_TABLE_MAINTENANCE_JAR;
+  process.env.LAMBDALAKE_TABLE_MAINTENANCE_JAR = '/nonexistent/table-maintenance.jar';
+});
+afterEach(() => {
+  if (saved === undefined) delete process.env.LAMBDALAKE_TABLE_MAINTENANCE_JAR;
+  else process.env.LAMBDALAKE_TABLE_MAINTENANCE_JAR = saved;
+});
+
+test('without the job jar, expiry still runs through the catalog and compaction is reported as skipped', async () => {
+  const now = Date.now();
+  // Ten snapshots two hours old and older, the newest current: the rule keeps the newest five.
+  const view: TableView = {
+    properties: {},
+    refs: {},
+    currentSnapshotId: '10',
+    snapshots: Array.from({ length: 10 }, (_, i) => ({
+      snapshotId: String(i + 1),
+      parentId: i === 0 ? null : String(i),
+      timestampMs: now - (12 - i) * HOUR,
+      summary: { 'total-data-files': String(i + 1) },
+    })),
+  };
+  const commits: unknown[] = [];
+  const said: string[] = [];
+  const cp = {
+    endpoints: { namespace: 'ns' },
+    catalog: {
+      listTables: async () => [{ namespace: ['ns'], name: 'orders_master' }],
+      commitTable: async (_id: unknown, commit: unknown) => void commits.push(commit),
+    },
+    tables: { loadTable: async () => view },
+    engine: {
+      jobManager: {
+        runJar: async () => {
+          throw new Error('no job may run without the jar');
+        },
+      },
+    },
+  } as unknown as ControlPlane;
+  const report = await maintainTables(cp, { say: (m) => said.push(m) });
+  expect(said.join('\n')).toMatch(/no table-maintenance jar at \/nonexistent.*compaction skipped/);
+  expect(report.expiry).toEqual([{ table: 'ns.orders_master', expired: 5, kept: 5 }]);
+  expect(report.compaction[0]).toMatchObject({ jobId: null, dataFilesBefore: 10 });
+  expect(report.compaction[0]!.skipped).toMatch(/LAMBDALAKE_TABLE_MAINTENANCE_JAR/);
+  expect(commits).toHaveLength(1);
+  expect(JSON.stringify(commits[0])).toContain('"remove-snapshots"');
+  expect(JSON.stringify(commits[0])).toMatch(/"snapshot-ids":\[1,2,3,4,5\]/);
+});
