@@ -11,6 +11,7 @@ import { stackEndpoints } from './stack.ts';
 import { eventually as eventuallyEqual } from './support/eventually.ts';
 import { endpointsFor, servingPgConfig } from './support/pipelineFixture.ts';
 import { readUpsertTopic } from './support/upsertTopic.ts';
+import { stopDeployment } from './support/stopDeployment.ts';
 
 /** This file's waits: 180 s, polling every 2000 ms. */
 const eventually = <T>(
@@ -107,12 +108,7 @@ describe('a metric joining a dimension, on the real stack', () => {
   afterAll(async () => {
     await producer?.disconnect();
     await client?.end();
-    if (control) {
-      for (const job of await control.engine.jobs())
-        if (job.name.startsWith(`${namespace}-`) && job.state === 'RUNNING')
-          await control.engine.cancel(job.jobId);
-      await control.close();
-    }
+    await stopDeployment(control, namespace);
   });
 
   const produceProducts = (rows: { product_id: string; category: string; atMs: number }[]) =>

@@ -12,6 +12,7 @@ import { silentProgress, stackStatus, stackUp } from '../../src/stack/index.ts';
 import { stackEndpoints } from './stack.ts';
 import { eventually } from './support/eventually.ts';
 import { endpointsFor, examplePipelines, servingPgConfig } from './support/pipelineFixture.ts';
+import { stopDeployment } from './support/stopDeployment.ts';
 
 const HOUR = 3_600_000;
 const MINUTE = 60_000;
@@ -81,12 +82,7 @@ describe('a speed job restarted without state', () => {
   afterAll(async () => {
     await producer?.disconnect();
     await stackUp(silentProgress);
-    if (control) {
-      for (const job of await control.engine.jobs())
-        if (job.name.startsWith(`${namespace}-`) && job.state === 'RUNNING')
-          await control.engine.cancel(job.jobId).catch(() => undefined);
-      await control.close();
-    }
+    await stopDeployment(control, namespace);
   }, 120_000);
 
   test('after a JobManager restart, every query during the recovery shows the exact numbers, and serving moves to the new generation once it caught up', async () => {

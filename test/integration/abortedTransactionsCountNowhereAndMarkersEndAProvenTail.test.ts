@@ -13,6 +13,7 @@ import { clicksProject } from './support/clicksProject.ts';
 import { clicksByHourAndCampaign, type ClickRecord } from './support/clicksRecords.ts';
 import { eventually } from './support/eventually.ts';
 import { endpointsFor, servingPgConfig } from './support/pipelineFixture.ts';
+import { stopDeployment } from './support/stopDeployment.ts';
 
 const HOUR = 3_600_000;
 const sqlTime = (ms: number) => new Date(ms).toISOString().replace('T', ' ').replace('Z', '');
@@ -99,12 +100,7 @@ describe('aborted transactions count nowhere, and transaction markers end a prov
 
   afterAll(async () => {
     await client?.end();
-    if (control) {
-      for (const job of await control.engine.jobs())
-        if (job.name.startsWith(`${namespace}-`) && job.state === 'RUNNING')
-          await control.engine.cancel(job.jobId);
-      await control.close();
-    }
+    await stopDeployment(control, namespace);
   });
 
   const view = async () => {

@@ -15,6 +15,7 @@ import {
   type ClickRecord,
 } from './support/clicksRecords.ts';
 import { endpointsFor, servingPgConfig } from './support/pipelineFixture.ts';
+import { stopDeployment } from './support/stopDeployment.ts';
 
 /**
  * Issue 14 on the real stack: a 3-partition source fed good records in every time encoding over two
@@ -41,12 +42,7 @@ describe('bad records go to dead letters and never stop a source', () => {
 
   afterAll(async () => {
     await client?.end();
-    if (control) {
-      for (const job of await control.engine.jobs())
-        if (job.name.startsWith(`${namespace}-`) && job.state === 'RUNNING')
-          await control.engine.cancel(job.jobId);
-      await control.close();
-    }
+    await stopDeployment(control, namespace);
   });
 
   const view = async (metric: string) => {

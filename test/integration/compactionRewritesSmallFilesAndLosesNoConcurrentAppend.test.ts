@@ -21,6 +21,7 @@ import { localDataFiles, localPath, readSnapshotFiles } from '../../src/iceberg/
 import { stackEndpoints } from './stack.ts';
 import { eventually } from './support/eventually.ts';
 import { endpointsFor, examplePipelines, servingPgConfig } from './support/pipelineFixture.ts';
+import { stopDeployment } from './support/stopDeployment.ts';
 
 const HOUR = 3_600_000;
 const iso = (column: string) => `to_char(${column}, 'YYYY-MM-DD"T"HH24:MI:SS".000Z"') AS ${column}`;
@@ -140,12 +141,7 @@ describe('compaction rewrites small files and loses no concurrent append', () =>
     await client?.end();
     await producer?.disconnect();
     await admin?.disconnect();
-    if (control) {
-      for (const job of await control.engine.jobs())
-        if (job.name.startsWith(`${namespace}-`) && job.state === 'RUNNING')
-          await control.engine.cancel(job.jobId);
-      await control.close();
-    }
+    await stopDeployment(control, namespace);
   });
 
   test('the master goes from many small files to few; every order produced during compaction arrives once; the pinned snapshot still reads; the next batch serves the oracle', async () => {

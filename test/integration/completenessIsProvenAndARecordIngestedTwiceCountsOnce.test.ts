@@ -10,6 +10,7 @@ import { deploy } from '../../src/control-plane/commands/deploy.ts';
 import { stackEndpoints } from './stack.ts';
 import { clicksProject } from './support/clicksProject.ts';
 import { endpointsFor, servingPgConfig } from './support/pipelineFixture.ts';
+import { stopDeployment } from './support/stopDeployment.ts';
 
 const HOUR = 3_600_000;
 
@@ -107,12 +108,7 @@ describe('completeness is proven on the master snapshot, and a record ingested t
 
   afterAll(async () => {
     await client?.end();
-    if (control) {
-      for (const job of await control.engine.jobs())
-        if (job.name.startsWith(`${namespace}-`) && job.state === 'RUNNING')
-          await control.engine.cancel(job.jobId);
-      await control.close();
-    }
+    await stopDeployment(control, namespace);
   });
 
   const view = async () => {

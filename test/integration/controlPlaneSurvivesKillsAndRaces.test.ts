@@ -10,6 +10,7 @@ import { produceRecords } from '../../src/demo/produce.ts';
 import { stackEndpoints } from './stack.ts';
 import { cli } from './support/cli.ts';
 import { endpointsFor, examplePipelines, servingPgConfig } from './support/pipelineFixture.ts';
+import { stopDeployment } from './support/stopDeployment.ts';
 
 const HOUR = 3_600_000;
 
@@ -61,12 +62,7 @@ describe('the control plane survives kills and races', () => {
   }, 60_000);
 
   afterAll(async () => {
-    if (control) {
-      for (const job of await control.engine.jobs())
-        if (job.name.startsWith(`${namespace}-`) && job.state === 'RUNNING')
-          await control.engine.cancel(job.jobId);
-      await control.close();
-    }
+    await stopDeployment(control, namespace);
   });
 
   test('deploy killed after each of its actions in turn: running it again finishes, and then there is nothing left to do', async () => {

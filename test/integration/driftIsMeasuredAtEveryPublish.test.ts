@@ -10,6 +10,7 @@ import { hourlyRevenue } from '../../src/demo/oracle.ts';
 import { produceRecords } from '../../src/demo/produce.ts';
 import { stackEndpoints } from './stack.ts';
 import { endpointsFor, examplePipelines, servingPgConfig } from './support/pipelineFixture.ts';
+import { stopDeployment } from './support/stopDeployment.ts';
 
 const HOUR = 3_600_000;
 
@@ -60,12 +61,7 @@ describe('drift between the layers is measured at every publish and served as da
 
   afterAll(async () => {
     await producer?.disconnect();
-    if (control) {
-      for (const job of await control.engine.jobs())
-        if (job.name.startsWith(`${namespace}-`) && job.state === 'RUNNING')
-          await control.engine.cancel(job.jobId).catch(() => undefined);
-      await control.close();
-    }
+    await stopDeployment(control, namespace);
   });
 
   test('on the clean path every window moving to the batch side is compared and none differs, duplicates included', async () => {

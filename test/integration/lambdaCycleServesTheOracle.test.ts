@@ -14,6 +14,7 @@ import { produceRecords } from '../../src/demo/produce.ts';
 import { stackEndpoints } from './stack.ts';
 import { eventually as eventuallyEqual } from './support/eventually.ts';
 import { endpointsFor, examplePipelines, servingPgConfig } from './support/pipelineFixture.ts';
+import { stopDeployment } from './support/stopDeployment.ts';
 
 /** This file's waits: 90 s, polling every 1000 ms. */
 const eventually = <T>(read: () => Promise<T>, expected: unknown, timeoutMs = 90_000): Promise<T> =>
@@ -42,12 +43,7 @@ describe('the Lambda cycle on the real stack', () => {
 
   afterAll(async () => {
     await client?.end();
-    if (control) {
-      for (const job of await control.engine.jobs())
-        if (job.name.startsWith(`${namespace}-`) && job.state === 'RUNNING')
-          await control.engine.cancel(job.jobId);
-      await control.close();
-    }
+    await stopDeployment(control, namespace);
   });
 
   test('deploy creates everything and publishes a first batch per metric; a second deploy does nothing', async () => {

@@ -12,6 +12,7 @@ import { hourlyRevenue, type HourlyRevenueRow } from '../../src/demo/oracle.ts';
 import { produceRecords } from '../../src/demo/produce.ts';
 import { stackEndpoints } from './stack.ts';
 import { endpointsFor, examplePipelines, servingPgConfig } from './support/pipelineFixture.ts';
+import { stopDeployment } from './support/stopDeployment.ts';
 
 const HOUR = 3_600_000;
 
@@ -89,12 +90,7 @@ describe('Lambda guarantees on the real stack', () => {
   afterAll(async () => {
     await producer?.disconnect();
     await client?.end();
-    if (control) {
-      for (const job of await control.engine.jobs())
-        if (job.name.startsWith(`${namespace}-`) && job.state === 'RUNNING')
-          await control.engine.cancel(job.jobId);
-      await control.close();
-    }
+    await stopDeployment(control, namespace);
   });
 
   test('seam: while 8 clients query through 5 publishes moving the cutover hour by hour, none sees a window twice or missing', async () => {

@@ -23,6 +23,7 @@ import {
   SALES_STATE_TTL_MS,
   type Sale,
 } from './support/salesProject.ts';
+import { stopDeployment } from './support/stopDeployment.ts';
 
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;
@@ -64,12 +65,7 @@ describe('late events drift as the oracle says and breach the tolerance', () => 
   afterAll(async () => {
     await producer?.disconnect();
     await client?.end();
-    if (control) {
-      for (const job of await control.engine.jobs())
-        if (job.name.startsWith(`${namespace}-`) && job.state === 'RUNNING')
-          await control.engine.cancel(job.jobId).catch(() => undefined);
-      await control.close();
-    }
+    await stopDeployment(control, namespace);
   });
 
   const produce = (sales: readonly Sale[]) =>

@@ -15,6 +15,7 @@ import { eventually as eventuallyEqual } from './support/eventually.ts';
 import { readUpsertTopic } from './support/upsertTopic.ts';
 import { endpointsFor, servingPgConfig } from './support/pipelineFixture.ts';
 import { SHAPE_QUERIES, shapesOracle, type OracleRow } from './support/shapesOracle.ts';
+import { stopDeployment } from './support/stopDeployment.ts';
 
 /** This file's waits: 120 s, polling every 1500 ms. */
 const eventually = <T>(
@@ -77,12 +78,7 @@ describe('metrics written as data engineers write them, on the real stack', () =
 
   afterAll(async () => {
     await client?.end();
-    if (control) {
-      for (const job of await control.engine.jobs())
-        if (job.name.startsWith(`${namespace}-`) && job.state === 'RUNNING')
-          await control.engine.cancel(job.jobId);
-      await control.close();
-    }
+    await stopDeployment(control, namespace);
   });
 
   test('a 15-minute TVF, an ISO-week TVF, a month, a derived key and a CTE with aliases: batch == streaming == the oracle, through the protocol’s own cutover', async () => {

@@ -12,6 +12,7 @@ import { produceRecords } from '../../src/demo/produce.ts';
 import { stackEndpoints } from './stack.ts';
 import { cli } from './support/cli.ts';
 import { endpointsFor, examplePipelines } from './support/pipelineFixture.ts';
+import { stopDeployment } from './support/stopDeployment.ts';
 
 /**
  * Serving shows the served version recorded in the catalog, whatever operators do: a deploy killed
@@ -56,12 +57,7 @@ describe('serving follows the served version recorded in the catalog', () => {
   }, 300_000);
 
   afterAll(async () => {
-    if (control) {
-      for (const job of await control.engine.jobs())
-        if (job.name.startsWith(`${namespace}-`) && job.state === 'RUNNING')
-          await control.engine.cancel(job.jobId);
-      await control.close();
-    }
+    await stopDeployment(control, namespace);
     await before?.close();
   });
 

@@ -11,6 +11,7 @@ import { generateEvents } from '../../src/demo/events.ts';
 import { produceRecords } from '../../src/demo/produce.ts';
 import { stackEndpoints } from './stack.ts';
 import { endpointsFor, examplePipelines, servingPgConfig } from './support/pipelineFixture.ts';
+import { stopDeployment } from './support/stopDeployment.ts';
 
 const HOUR = 3_600_000;
 
@@ -51,12 +52,7 @@ describe('table maintenance keeps what serving reads', () => {
 
   afterAll(async () => {
     await producer?.disconnect();
-    if (control) {
-      for (const job of await control.engine.jobs())
-        if (job.name.startsWith(`${namespace}-`) && job.state === 'RUNNING')
-          await control.engine.cancel(job.jobId);
-      await control.close();
-    }
+    await stopDeployment(control, namespace);
   });
 
   test('expiring every old snapshot keeps the published and pinned ones; serving answers the same; the next cycle runs', async () => {
