@@ -183,6 +183,7 @@ describe('compaction rewrites small files and loses no concurrent append', () =>
       retainMs: 0,
       keepNewest: 1,
     }).finally(() => (producing = false));
+    expect(report.failed).toEqual([]);
     const burstsDuring = await during;
     expect(burstsDuring).toBeGreaterThanOrEqual(3);
 
@@ -240,6 +241,7 @@ describe('compaction rewrites small files and loses no concurrent append', () =>
       retainMs: 0,
       keepNewest: 1,
     });
+    expect(second.failed).toEqual([]);
     expect(second.expiry.find((r) => r.table === masterName)!.expired).toBeGreaterThan(0);
     const retained = (await masterView()).snapshots.map((s) => s.snapshotId);
     expect(retained).not.toContain(pinned);

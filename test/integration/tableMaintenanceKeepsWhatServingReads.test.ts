@@ -74,9 +74,13 @@ describe('table maintenance keeps what serving reads', () => {
     const query = `SELECT hour, product, CAST(revenue AS VARCHAR) AS revenue FROM ${namespace}.hourly_revenue ORDER BY 1, 2`;
     try {
       const served = (await client.query(query)).rows;
-      const results = (
-        await maintainTables(control, { compaction: false, retainMs: 0, keepNewest: 1 })
-      ).expiry;
+      const report = await maintainTables(control, {
+        compaction: false,
+        retainMs: 0,
+        keepNewest: 1,
+      });
+      expect(report.failed).toEqual([]);
+      const results = report.expiry;
       const after = (await control.tables.loadTable(master))!;
       const masterResult = results.find((r) => r.table === `${master.namespace}.${master.name}`)!;
       expect(masterResult.expired).toBeGreaterThan(0);

@@ -281,6 +281,9 @@ export function maintainCommand(): Command {
           compaction: opts.compact ? {} : false,
           say: opts.json ? undefined : say,
         });
+        // A table whose maintenance failed is named (and the others were still maintained); the
+        // exit status tells a cron job or script that something needs a look.
+        if (report.failed.length > 0) process.exitCode = 1;
         if (opts.json) {
           process.stdout.write(JSON.stringify(report, null, 2) + '\n');
           return;
@@ -309,6 +312,7 @@ export function maintainCommand(): Command {
           ]);
         });
         process.stdout.write(t.toString() + '\n');
+        for (const f of report.failed) say(`${f.table}: maintenance failed: ${f.error}`);
       }),
     );
 }

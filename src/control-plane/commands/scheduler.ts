@@ -107,7 +107,9 @@ export async function runScheduler(
 async function maintain(cp: ControlPlane, log: (event: SchedulerEvent) => void): Promise<void> {
   const at = new Date().toISOString();
   try {
-    const { compaction, expiry } = await maintainTables(cp);
+    const { compaction, expiry, failed } = await maintainTables(cp);
+    for (const f of failed)
+      log({ metric: '*', at, outcome: 'error', message: `maintenance of ${f.table}: ${f.error}` });
     const expired = expiry.reduce((n, r) => n + r.expired, 0);
     const rewritten = compaction.reduce((n, r) => n + r.rewrittenDataFiles, 0);
     const added = compaction.reduce((n, r) => n + r.addedDataFiles, 0);

@@ -54,3 +54,41 @@ test('without the job jar, expiry still runs through the catalog and compaction 
   expect(JSON.stringify(commits[0])).toContain('"remove-snapshots"');
   expect(JSON.stringify(commits[0])).toMatch(/"snapshot-ids":\[1,2,3,4,5\]/);
 });
+
+test('a table whose maintenance fails is reported, and the tables after it are still maintained', async () => {
+  const now = Date.now();
+  const view: TableView = {
+    properties: {},
+    refs: {},
+    currentSnapshotId: '10',
+    snapshots: Array.from({ length: 10 }, (_, i) => ({
+      snapshotId: String(i + 1),
+      parentId: i === 0 ? null : String(i),
+      timestampMs: now - (12 - i) * HOUR,
+      summary: { 'total-data-files': String(i + 1) },
+    })),
+  };
+  const committed: string[] = [];
+  const cp = {
+    endpoints: { namespace: 'ns' },
+    catalog: {
+      listTables: async () => [
+        { namespace: ['ns'], name: 'a_master' },
+        { namespace: ['ns'], name: 'b_master' },
+      ],
+      commitTable: async (id: { name: string }) => {
+        if (id.name === 'a_master') throw new Error('commit lost a race');
+        committed.push(id.name);
+      },
+    },
+    tables: { loadTable: async () => view },
+  } as unknown as ControlPlane;
+  const report = await maintainTables(cp);
+  expect(report.failed).toEqual([{ table: 'ns.a_master', error: 'commit lost a race' }]);
+  expect(committed).toEqual(['b_master']);
+  expect(report.expiry).toEqual([
+    { table: 'ns.a_master', expired: 0, kept: 10 },
+    { table: 'ns.b_master', expired: 5, kept: 5 },
+  ]);
+  expect(report.compaction[0]!.skipped).toBe('failed: commit lost a race');
+});

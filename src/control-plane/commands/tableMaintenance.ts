@@ -13,11 +13,18 @@ import { tableCounts } from '../protocol/maintenance.ts';
 import type { TableView } from '../protocol/ports.ts';
 import { access } from 'node:fs/promises';
 import { tableMaintenanceJarPath } from '../../settings/jobJars.ts';
-import { planExpiry, removeSnapshotsThroughCatalog, type ExpiryResult } from './maintenance.ts';
+import {
+  planExpiry,
+  removeSnapshotsThroughCatalog,
+  type ExpiryPlan,
+  type ExpiryResult,
+} from './maintenance.ts';
 
 export interface TableMaintenanceReport {
   compaction: CompactionResult[];
   expiry: ExpiryResult[];
+  /** Tables whose maintenance failed this run (the others were still maintained). */
+  failed: { table: string; error: string }[];
 }
 
 /**
@@ -42,7 +49,7 @@ export async function maintainTables(
   const policy = { ...DEFAULT_COMPACTION_POLICY, ...(options.compaction || {}) };
   let jarId: string | null = null;
   const jar = async () => (jarId ??= await uploadedMaintenanceJar(cp.engine.jobManager));
-  const report: TableMaintenanceReport = { compaction: [], expiry: [] };
+  const report: TableMaintenanceReport = { compaction: [], expiry: [], failed: [] };
   // Without the job's jar (a cluster `stack up` did not build it for, and no
   // LAMBDALAKE_TABLE_MAINTENANCE_JAR), expiry still runs through the catalog; nothing is compacted.
   const jarPath = tableMaintenanceJarPath();
@@ -52,36 +59,52 @@ export async function maintainTables(
   );
   if (jarMissing) options.say?.(`${jarMissing}: compaction skipped, expiry without file cleanup`);
   for (const plan of await planExpiry(cp, options)) {
-    const { name, view, expire } = plan;
-    if (jarMissing) {
-      await removeSnapshotsThroughCatalog(cp, plan);
-      report.compaction.push(notCompacted(`${cp.endpoints.namespace}.${name}`, view, jarMissing));
+    const table = `${cp.endpoints.namespace}.${plan.name}`;
+    try {
+      const result = jarMissing
+        ? await expireOnly(cp, plan, jarMissing)
+        : await runMaintenanceJob(
+            cp,
+            {
+              ...plan,
+              skipRewrite:
+                options.compaction === false
+                  ? 'compaction off'
+                  : compactionSkipReason(plan.view, policy),
+            },
+            { policy, jar, jobTimeoutMs: options.jobTimeoutMs ?? 600_000 },
+          );
+      report.compaction.push(result);
       report.expiry.push({
-        table: `${cp.endpoints.namespace}.${name}`,
-        expired: expire.length,
-        kept: view.snapshots.length - expire.length,
+        table,
+        expired: plan.expire.length,
+        kept: plan.view.snapshots.length - plan.expire.length,
       });
-      continue;
+      if (result.jobId)
+        options.say?.(
+          `${table}: rewrote ${result.rewrittenDataFiles} data file(s) into ${result.addedDataFiles}, expired ${plan.expire.length} snapshot(s) (Flink job ${result.jobId})`,
+        );
+    } catch (error) {
+      // One table's failure (a job failed, a commit lost a race) leaves the others maintained; the
+      // failed one is tried again at the next run, and the report says which and why.
+      const message = error instanceof Error ? error.message : String(error);
+      report.failed.push({ table, error: message });
+      report.compaction.push(notCompacted(table, plan.view, `failed: ${message.split('\n')[0]}`));
+      report.expiry.push({ table, expired: 0, kept: plan.view.snapshots.length });
+      options.say?.(`${table}: maintenance failed: ${message}`);
     }
-    const skipRewrite =
-      options.compaction === false ? 'compaction off' : compactionSkipReason(view, policy);
-    const result = await runMaintenanceJob(
-      cp,
-      { name, view, skipRewrite, expire },
-      { policy, jar, jobTimeoutMs: options.jobTimeoutMs ?? 600_000 },
-    );
-    report.compaction.push(result);
-    report.expiry.push({
-      table: result.table,
-      expired: expire.length,
-      kept: view.snapshots.length - expire.length,
-    });
-    if (result.jobId)
-      options.say?.(
-        `${result.table}: rewrote ${result.rewrittenDataFiles} data file(s) into ${result.addedDataFiles}, expired ${expire.length} snapshot(s) (Flink job ${result.jobId})`,
-      );
   }
   return report;
+}
+
+/** Expiry through the catalog alone (no job jar): nothing is compacted. */
+async function expireOnly(
+  cp: ControlPlane,
+  plan: ExpiryPlan,
+  why: string,
+): Promise<CompactionResult> {
+  await removeSnapshotsThroughCatalog(cp, plan);
+  return notCompacted(`${cp.endpoints.namespace}.${plan.name}`, plan.view, why);
 }
 
 function notCompacted(table: string, view: TableView, why: string): CompactionResult {
