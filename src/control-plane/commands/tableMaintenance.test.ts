@@ -14,10 +14,10 @@ afterEach(() => {
   else process.env.LAMBDALAKE_TABLE_MAINTENANCE_JAR = saved;
 });
 
-test('without the job jar, expiry still runs through the catalog and compaction is reported as skipped', async () => {
+/** Ten snapshots three hours old and older, the newest current: the rule expires the oldest five. */
+function tenOldSnapshots(): TableView {
   const now = Date.now();
-  // Ten snapshots two hours old and older, the newest current: the rule keeps the newest five.
-  const view: TableView = {
+  return {
     properties: {},
     refs: {},
     currentSnapshotId: '10',
@@ -28,6 +28,10 @@ test('without the job jar, expiry still runs through the catalog and compaction 
       summary: { 'total-data-files': String(i + 1) },
     })),
   };
+}
+
+test('without the job jar, expiry still runs through the catalog and compaction is reported as skipped', async () => {
+  const view = tenOldSnapshots();
   const commits: unknown[] = [];
   const said: string[] = [];
   const cp = {
@@ -56,18 +60,7 @@ test('without the job jar, expiry still runs through the catalog and compaction 
 });
 
 test('a table whose maintenance fails is reported, and the tables after it are still maintained', async () => {
-  const now = Date.now();
-  const view: TableView = {
-    properties: {},
-    refs: {},
-    currentSnapshotId: '10',
-    snapshots: Array.from({ length: 10 }, (_, i) => ({
-      snapshotId: String(i + 1),
-      parentId: i === 0 ? null : String(i),
-      timestampMs: now - (12 - i) * HOUR,
-      summary: { 'total-data-files': String(i + 1) },
-    })),
-  };
+  const view = tenOldSnapshots();
   const committed: string[] = [];
   const cp = {
     endpoints: { namespace: 'ns' },
